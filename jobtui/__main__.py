@@ -1,0 +1,5 @@
+"""`python -m jobtui` runs the command line."""
+
+from jobtui.cli import main
+
+main()

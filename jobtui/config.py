@@ -1,0 +1,135 @@
+"""Settings: defaults, then config.toml, then ``JOBTUI_*`` environment, then flags.
+
+Paths come from platformdirs so the default database lives in the user's data
+directory. The module is a leaf: it imports only the standard library and
+platformdirs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from jobtui.errors import UserError
+
+APP_NAME = "jobtui"
+ENV_PREFIX = "JOBTUI_"
+
+
+def _data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def _config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a jobtui process is configured with."""
+
+    db: str = ""
+    """Database URL; empty means the SQLite file in the data directory."""
+    data_dir: Path = field(default_factory=_data_dir)
+    config_dir: Path = field(default_factory=_config_dir)
+    heartbeat: float = 2.0
+    """Seconds between two agent heartbeats."""
+    lease: float = 30.0
+    """Seconds a silent agent keeps its runs before others mark them lost."""
+    poll: float = 0.5
+    """Seconds an idle agent waits before looking for work again."""
+    grace: float = 10.0
+    """Seconds a terminated script gets before its process group is killed."""
+    log_max_lines: int = 2_000_000
+    """Lines stored per run; past it the head and the tail are kept."""
+    log_max_bytes: int = 256 * 1024 * 1024
+    """Bytes stored per run; past it the head and the tail are kept."""
+    log_flush: float = 0.2
+    """Seconds between two flushes of a running job's log lines."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Key remapping for the dashboard: binding id to key."""
+
+    @property
+    def db_url(self) -> str:
+        """The database URL to connect to."""
+        if self.db:
+            return self.db
+        return f"sqlite:///{self.data_dir / 'jobtui.db'}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.config_dir / "jobs"
+
+
+_ENV_KEYS = {"db", "heartbeat", "lease", "poll", "grace", "log_max_lines", "log_max_bytes"}
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Build the settings from every source, flags last.
+
+    Args:
+        flags: values given on the command line; ``None`` values are ignored.
+
+    Raises:
+        UserError: a config file or environment value is malformed.
+    """
+    settings = Settings()
+    env_dirs = {
+        "data_dir": os.environ.get(ENV_PREFIX + "DATA_DIR"),
+        "config_dir": os.environ.get(ENV_PREFIX + "CONFIG_DIR"),
+    }
+    settings = replace(settings, **{k: Path(v) for k, v in env_dirs.items() if v})
+    settings = _apply(settings, _read_file(settings.config_file), str(settings.config_file))
+    env = {
+        key: os.environ[ENV_PREFIX + key.upper()]
+        for key in _ENV_KEYS
+        if ENV_PREFIX + key.upper() in os.environ
+    }
+    settings = _apply(settings, env, "environment")
+    return _apply(settings, {k: v for k, v in flags.items() if v is not None}, "flags")
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise UserError(f"{origin}: unknown setting {key!r}")
+        current = getattr(settings, key)
+        try:
+            if isinstance(current, bool):
+                changes[key] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            elif isinstance(current, (int, float)) and not isinstance(current, bool):
+                changes[key] = type(current)(value)
+            elif isinstance(current, Path):
+                changes[key] = Path(value).expanduser()
+            elif isinstance(current, dict):
+                if not isinstance(value, dict):
+                    raise ValueError("expected a table")
+                changes[key] = {str(k): str(v) for k, v in value.items()}
+            else:
+                changes[key] = str(value)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"{origin}: setting {key!r}: {exc}") from None
+    return replace(settings, **changes)

@@ -1,0 +1,314 @@
+"""The agent: a process that claims runs and executes them one after another.
+
+Its main thread loops claim → run → finish (finishing one run and claiming the
+next in the same transaction, so a busy agent commits once per run). A heartbeat
+thread keeps the agent row fresh, follows pause and drain requests, marks runs of
+silent agents lost and applies cleanup policies. SIGTERM stops claiming, lets the
+running script finish within the grace period, then kills its group and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from jobtui.clock import utc_now
+from jobtui.config import Settings
+from jobtui.engine import claim as store_ops
+from jobtui.engine.capture import LogCapture
+from jobtui.engine.claim import Claimed
+from jobtui.engine.queries import live_agents
+from jobtui.engine.runner import Outcome, Runner, RunSpec, SyncReply, base_env
+from jobtui.engine.session import close_thread_connection, open_store
+from jobtui.engine.states import AgentState, RunState
+from jobtui.store import Agent as AgentRow
+from jobtui.store import Queue, Run, database
+
+log = logging.getLogger("jobtui.agent")
+
+CLEANUP_EVERY = 300.0  # seconds between two cleanup passes of one agent
+LEASE_HEARTBEATS = 5  # default lease: this many heartbeats
+
+
+def host_name() -> str:
+    """This host's name as agents record it."""
+    return socket.gethostname()
+
+
+class Agent:
+    """Claims and executes runs until stopped.
+
+    Args:
+        settings: database and timings.
+        burst: return once nothing is left to do.
+        lease: seconds this agent's runs stay its own without a heartbeat.
+        queues: queues served (empty: all).
+        name: agent name (default ``host:pid:random``).
+    """
+
+    def __init__(self, settings: Settings, *, burst: bool = False, lease: float | None = None,
+                 queues: Sequence[str] = (), name: str | None = None) -> None:
+        self.settings = settings
+        self.burst = burst
+        self.lease = float(lease) if lease is not None else settings.lease
+        self.queues = tuple(queues)
+        self.host = host_name()
+        self.name = name or f"{self.host}:{os.getpid()}:{secrets.token_hex(2)}"
+        self.tickers: list[Callable[[], object]] = []
+        """Called before each claim (the scheduler hooks in here)."""
+        self.finishers: list[Callable[[int, Outcome], object]] = []
+        """Called (in a thread of their own) after each finished run (reports hook in here)."""
+        self._stop = threading.Event()
+        self._stop_deadline: float | None = None
+        self._wake = threading.Event()
+        self._paused = False
+        self._draining = False
+        self._current: int | None = None
+        self._done = 0
+        self._failed = 0
+        self._heartbeat: threading.Thread | None = None
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._env = base_env()
+
+    # --- control ---------------------------------------------------------
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; the running run gets ``grace`` seconds to finish, then is killed."""
+        if self._stop_deadline is None:
+            self._stop_deadline = time.monotonic() + (self.settings.grace if grace is None else grace)
+        self._stop.set()
+        self._wake.set()
+
+    def _stopping(self) -> float | None:
+        return self._stop_deadline
+
+    # --- life ------------------------------------------------------------
+
+    def run(self) -> int:
+        """Register, work until stopped (or, in burst mode, until nothing is left), deregister.
+
+        Returns:
+            0 on a clean stop.
+        """
+        open_store(self.settings)
+        self._register()
+        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"heartbeat {self.name}",
+                                           daemon=True)
+        self._heartbeat.start()
+        try:
+            self._loop()
+        finally:
+            self._stop.set()
+            self._wake.set()
+            self._heartbeat.join(timeout=max(5.0, self.settings.heartbeat * 2))
+            self._deregister()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+        return 0
+
+    def _register(self) -> None:
+        now = utc_now().timestamp()
+        with database.atomic():
+            AgentRow.insert(name=self.name, host=self.host, pid=os.getpid(), state=AgentState.IDLE.value,
+                            queues=json.dumps(list(self.queues)), started_at=now, heartbeat_at=now,
+                            lease=self.lease).execute()
+            for queue in self.queues or ("default",):
+                Queue.insert(name=queue).on_conflict_ignore().execute()
+
+    def _deregister(self) -> None:
+        with database.atomic():
+            AgentRow.update(state=AgentState.STOPPED.value, current_run=None,
+                            heartbeat_at=utc_now().timestamp(), done=self._done,
+                            failed=self._failed).where(AgentRow.name == self.name).execute()
+
+    def _loop(self) -> None:
+        claimed: Claimed | None = None
+        while not self._stop.is_set():
+            if claimed is None:
+                if self._paused or self._draining:
+                    if self._draining:
+                        log.info("agent %s drained", self.name)
+                        return
+                    self._wake.wait(self.settings.poll)
+                    self._wake.clear()
+                    continue
+                for tick in self.tickers:
+                    tick()
+                claimed = store_ops.claim(self.name, self.queues, lease=self.lease,
+                                          now=utc_now().timestamp())
+                if claimed is None:
+                    if self.burst and not self._work_left():
+                        return
+                    self._wake.wait(self.settings.poll)
+                    self._wake.clear()
+                    continue
+            claimed = self._execute(claimed)
+
+    def _work_left(self) -> bool:
+        """Whether queued runs remain that this agent could claim later (burst mode)."""
+        query = Run.select(Run.id).join(Queue, on=(Queue.name == Run.queue)).where(
+            (Run.status == RunState.QUEUED.value) & (Queue.paused == False))  # noqa: E712
+        if self.queues:
+            query = query.where(Run.queue.in_(self.queues))
+        return query.limit(1).exists()
+
+    # --- one run ---------------------------------------------------------
+
+    def _execute(self, claimed: Claimed) -> Claimed | None:
+        """Run a claimed run, record its end, and claim the next one in the same transaction."""
+        run_id = claimed.run["id"]
+        self._current = run_id
+        spec = RunSpec.build(claimed.run, claimed.job)
+        capture = LogCapture(threshold=spec.log_level, max_lines=self.settings.log_max_lines,
+                             max_bytes=self.settings.log_max_bytes)
+        runner = Runner(spec, lambda chunks, capture: SyncReply(), capture, workspace=self._workspace(),
+                        grace=self.settings.grace, stopping=self._stopping, env=self._env)
+        runner.sync = self._syncer(run_id, runner)
+        outcome = runner.execute()
+        now = utc_now().timestamp()
+        next_claim = None
+        with database.atomic():
+            owned = outcome.owned and store_ops.finish_in_transaction(
+                run_id, claimed.run["queue"], self.name, outcome, now)
+            if self._may_claim():
+                for tick in self.tickers:
+                    tick()
+                next_claim = store_ops.claim_in_transaction(self.name, self.queues, self.lease, now)
+        self._current = None
+        if not owned:
+            log.warning("run #%s was taken from agent %s (lease expired); its result was discarded",
+                        run_id, self.name)
+            return next_claim
+        self._done += 1
+        if outcome.state not in (RunState.SUCCEEDED, RunState.WARNING):
+            self._failed += 1
+        for finisher in self.finishers:
+            threading.Thread(target=_quietly, args=(finisher, run_id, outcome), daemon=True).start()
+        return next_claim
+
+    def _workspace(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="jobtui-agent-")
+        return Path(self._tmp.name)
+
+    def _may_claim(self) -> bool:
+        return not (self._stop.is_set() or self._paused or self._draining)
+
+    def _syncer(self, run_id: int, runner: Runner) -> Callable[[list, LogCapture], SyncReply]:
+        def sync(chunks: list, capture: LogCapture) -> SyncReply:
+            owned, cancel = store_ops.sync(
+                run_id, self.name, chunks, log_lines=capture.stored_lines, log_bytes=capture.stored_bytes,
+                progress=capture.captured.progress, warnings=capture.captured.warnings,
+                pid=runner.pid, lease=self.lease, now=utc_now().timestamp())
+            return SyncReply(owned=owned, cancel=cancel)
+
+        return sync
+
+    # --- heartbeat -------------------------------------------------------
+
+    def _state(self) -> AgentState:
+        if self._draining:
+            return AgentState.DRAINING
+        if self._paused:
+            return AgentState.PAUSED
+        return AgentState.BUSY if self._current is not None else AgentState.IDLE
+
+    def _heartbeat_loop(self) -> None:
+        last_cleanup = 0.0
+        try:
+            while not self._stop.wait(self.settings.heartbeat):
+                try:
+                    self._beat()
+                    if time.monotonic() - last_cleanup > CLEANUP_EVERY:
+                        from jobtui.engine.cleanup import cleanup
+
+                        cleanup()
+                        last_cleanup = time.monotonic()
+                except Exception:  # noqa: BLE001 - a failed beat is retried on the next one
+                    log.exception("agent %s: heartbeat failed", self.name)
+        finally:
+            close_thread_connection()
+
+    def _beat(self) -> None:
+        now = utc_now().timestamp()
+        row = AgentRow.select(AgentRow.pause_requested, AgentRow.drain_requested).where(
+            AgentRow.name == self.name).get_or_none()
+        if row is not None:
+            if row.pause_requested != self._paused:
+                self._paused = row.pause_requested
+                self._wake.set()
+            if row.drain_requested and not self._draining:
+                self._draining = True
+                self._wake.set()
+        current = self._current
+        with database.atomic():
+            AgentRow.update(heartbeat_at=now, state=self._state().value, current_run=current,
+                            done=self._done, failed=self._failed).where(AgentRow.name == self.name).execute()
+            if current is not None:
+                Run.update(lease_until=now + self.lease).where(
+                    (Run.id == current) & (Run.agent == self.name) & (Run.status == RunState.RUNNING.value)
+                ).execute()
+        for lost in store_ops.reap_lost(now):
+            log.warning("run #%s marked lost (agent %s went silent)", lost.id, lost.agent)
+            if lost.host == self.host:
+                store_ops.kill_orphans(lost.id, lost.pid)
+
+
+def _quietly(finisher: Callable[[int, Outcome], object], run_id: int, outcome: Outcome) -> None:
+    try:
+        finisher(run_id, outcome)
+    except Exception:  # noqa: BLE001 - a report must never disturb the agent
+        log.exception("after-run hook failed for run #%s", run_id)
+    finally:
+        close_thread_connection()
+
+
+def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = None,
+              queues: Sequence[str] = (), name: str | None = None) -> int:
+    """Run an agent in this process until SIGTERM/SIGINT (or, with ``burst``, until idle).
+
+    Returns:
+        The process exit status.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    agent = Agent(settings, burst=burst, lease=lease, queues=queues, name=name)
+
+    def on_signal(signum: int, _frame) -> None:
+        log.info("agent %s: %s received, stopping", agent.name, signal.Signals(signum).name)
+        agent.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return agent.run()
+
+
+def ensure_agent(settings: Settings) -> int | None:
+    """Start a detached background agent unless a live one serves this database on this host.
+
+    The agent runs in its own session with its output in ``agent.log`` in the
+    data directory, so it outlives the dashboard and the SSH session.
+
+    Returns:
+        The new agent's process id, or None if one was already running.
+    """
+    if live_agents(host=host_name()):
+        return None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = Path(settings.data_dir) / "agent.log"
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobtui", "agent", "--db", settings.db_url],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True,
+        )
+    return process.pid

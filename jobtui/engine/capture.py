@@ -1,0 +1,223 @@
+"""Turning a script's raw output into stored log lines and protocol events.
+
+The hot path of log ingest: bytes in, encoded chunks out. Output without any
+protocol line (the common case for chatty scripts) is encoded a read at a time,
+without touching each line in Python; lines with ``::`` go through the parser.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from jobtui.engine import protocol
+from jobtui.engine.logs import CHUNK_BYTES, CHUNK_LINES, CODE, PendingChunk, level_bit
+from jobtui.engine.states import Level
+
+MAX_LINE = 32 * 1024  # characters kept of one line; the rest is cut with a marker
+INFO_BIT = level_bit(Level.INFO)
+
+
+@dataclass(slots=True)
+class Captured:
+    """What the protocol lines of a run said so far."""
+
+    result: int | None = None
+    feedback: str | None = None
+    progress: int | None = None
+    warnings: int = 0
+    last_error: str | None = None
+    progress_changed: bool = False
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str
+    lines: int
+    levels: int
+
+
+@dataclass
+class LogCapture:
+    """Splits output into lines, applies the protocol and the level threshold,
+    and gathers the lines to store into chunks, keeping head and tail past the caps.
+
+    Args:
+        threshold: lines below this level are not stored.
+        max_lines: lines stored per run before only the tail is kept.
+        max_bytes: characters stored per run before only the tail is kept.
+    """
+
+    threshold: Level = Level.INFO
+    max_lines: int = 2_000_000
+    max_bytes: int = 256 * 1024 * 1024
+    captured: Captured = field(default_factory=Captured)
+    stored_lines: int = 0
+    stored_bytes: int = 0
+    dropped_lines: int = 0
+    dropped_bytes: int = 0
+    _partial: dict[bool, bytearray] = field(default_factory=lambda: {False: bytearray(), True: bytearray()})
+    _skipping: dict[bool, bool] = field(default_factory=lambda: {False: False, True: False})
+    _sealed: list[PendingChunk] = field(default_factory=list)
+    _open: list[_Piece] = field(default_factory=list)
+    _open_lines: int = 0
+    _open_bytes: int = 0
+    _tail: deque[_Piece] = field(default_factory=deque)
+    _tail_lines: int = 0
+    _tail_bytes: int = 0
+
+    # --- input -----------------------------------------------------------
+
+    def feed(self, data: bytes, stderr: bool = False) -> None:
+        """Take a read of raw output from one stream."""
+        buffer = self._partial[stderr]
+        end = data.rfind(b"\n")
+        if end < 0:
+            if self._skipping[stderr]:
+                return  # still inside a line already cut
+            buffer += data
+            if len(buffer) > MAX_LINE * 4:
+                self._cut_long_line(stderr)
+            return
+        if buffer:
+            buffer += data[: end + 1]
+            complete = bytes(buffer)
+            buffer.clear()
+        else:
+            complete = data[: end + 1]
+        buffer += data[end + 1 :]
+        if self._skipping[stderr]:
+            first = complete.find(b"\n")
+            complete = complete[first + 1 :]
+            self._skipping[stderr] = False
+            if not complete:
+                return
+        self._lines(complete[:-1].decode("utf-8", "replace"), stderr)
+
+    def close(self) -> None:
+        """The streams ended: take any last line that had no newline."""
+        for stderr, buffer in self._partial.items():
+            if buffer and not self._skipping[stderr]:
+                self._lines(bytes(buffer).decode("utf-8", "replace"), stderr)
+            buffer.clear()
+
+    def note(self, text: str, level: Level = Level.WARNING) -> None:
+        """Store a line of jobtui's own about the run."""
+        self._store(CODE[(level, False)] + "jobtui: " + text, 1, level_bit(level))
+
+    def _cut_long_line(self, stderr: bool) -> None:
+        buffer = self._partial[stderr]
+        marker = f" [jobtui: line cut at {MAX_LINE} characters]"
+        text = bytes(buffer[: MAX_LINE - len(marker)]).decode("utf-8", "replace")
+        self._lines(text + marker, stderr)
+        buffer.clear()
+        self._skipping[stderr] = True
+
+    def _lines(self, text: str, stderr: bool) -> None:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        long_line = len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n"))
+        if PREFIX_CHECK not in text and self.threshold <= Level.INFO and not long_line and not stderr:
+            # Fast path: every line is a plain Info line on stdout.
+            code = CODE[(Level.INFO, False)]
+            self._store(code + text.replace("\n", "\n" + code), text.count("\n") + 1, INFO_BIT)
+            return
+        out: list[str] = []
+        levels = 0
+        for line in text.split("\n"):
+            if len(line) > MAX_LINE:
+                line = f"{line[:MAX_LINE]} [jobtui: line cut, {len(line) - MAX_LINE} characters dropped]"
+            event = protocol.parse(line) if line.startswith(protocol.PREFIX) else None
+            if event is None:
+                level, message = Level.INFO, line
+            elif isinstance(event, protocol.LogEvent):
+                level, message = event.level, event.text
+            else:
+                self._apply(event)
+                continue
+            if level == Level.WARNING:
+                self.captured.warnings += 1
+            if level == Level.ERROR or (stderr and message.strip()):
+                self.captured.last_error = message.strip() or self.captured.last_error
+            if level < self.threshold:
+                continue
+            out.append(CODE[(level, stderr)] + message)
+            levels |= level_bit(level)
+        if out:
+            self._store("\n".join(out), len(out), levels)
+
+    def _apply(self, event: protocol.Event) -> None:
+        if isinstance(event, protocol.ResultEvent):
+            self.captured.result = event.code
+        elif isinstance(event, protocol.FeedbackEvent):
+            self.captured.feedback = event.text
+        elif isinstance(event, protocol.ProgressEvent):
+            self.captured.progress = event.percent
+            self.captured.progress_changed = True
+
+    # --- chunks ----------------------------------------------------------
+
+    def _store(self, text: str, lines: int, levels: int) -> None:
+        size = len(text)
+        if self.stored_lines + lines <= self.max_lines // 2 and self.stored_bytes + size <= self.max_bytes // 2:
+            self._open.append(_Piece(text, lines, levels))
+            self._open_lines += lines
+            self._open_bytes += size
+            self.stored_lines += lines
+            self.stored_bytes += size
+            if self._open_lines >= CHUNK_LINES or self._open_bytes >= CHUNK_BYTES:
+                self._seal()
+            return
+        # Past the head: keep a bounded tail in memory, written when the run ends.
+        self._tail.append(_Piece(text, lines, levels))
+        self._tail_lines += lines
+        self._tail_bytes += size
+        while self._tail and (self._tail_lines > self.max_lines // 2 or self._tail_bytes > self.max_bytes // 2):
+            gone = self._tail.popleft()
+            self._tail_lines -= gone.lines
+            self._tail_bytes -= len(gone.text)
+            self.dropped_lines += gone.lines
+            self.dropped_bytes += len(gone.text)
+
+    def _seal(self) -> None:
+        if not self._open:
+            return
+        chunk = PendingChunk(seq=self.stored_lines - self._open_lines, lines=[p.text for p in self._open],
+                             count=self._open_lines, size=self._open_bytes)
+        for piece in self._open:
+            chunk.levels |= piece.levels
+        self._sealed.append(chunk)
+        self._open = []
+        self._open_lines = 0
+        self._open_bytes = 0
+
+    def take(self, final: bool = False) -> list[PendingChunk]:
+        """Chunks ready to write: sealed ones, plus the open one (and the tail if final)."""
+        self._seal()
+        if final and (self._tail or self.dropped_lines):
+            marker = (CODE[(Level.WARNING, False)] + f"jobtui: {self.dropped_lines} lines "
+                      f"({self.dropped_bytes} characters) dropped to keep the log within its limits")
+            self._tail.appendleft(_Piece(marker, 1, level_bit(Level.WARNING)))
+            for piece in self._tail:
+                self._open.append(piece)
+                self._open_lines += piece.lines
+                self._open_bytes += len(piece.text)
+                self.stored_lines += piece.lines
+                self.stored_bytes += len(piece.text)
+            self._tail.clear()
+            self._seal()
+        chunks, self._sealed = self._sealed, []
+        return chunks
+
+    @property
+    def sealed_count(self) -> int:
+        """Chunks full and waiting to be written."""
+        return len(self._sealed)
+
+    @property
+    def pending(self) -> bool:
+        """Whether lines wait to be written."""
+        return bool(self._sealed or self._open)
+
+
+PREFIX_CHECK = protocol.PREFIX

@@ -1,0 +1,216 @@
+"""The agent's side of a run's life: claim, sync, finish, and losing a lease.
+
+This is the one place where SQLite and PostgreSQL differ. A claim is one
+statement in one short write transaction: on SQLite the transaction takes the
+write lock at BEGIN (IMMEDIATE), so claims are serialised; on PostgreSQL the
+candidate row is taken ``FOR UPDATE SKIP LOCKED`` under a transaction-scoped
+advisory lock that keeps queue concurrency limits exact. Every later write of
+the agent is conditioned on still owning the run, so an agent that comes back
+after losing its lease cannot overwrite anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jobtui.engine.logs import PendingChunk, insert_chunks
+from jobtui.engine.runner import Outcome, group_members
+from jobtui.engine.runs import new_run
+from jobtui.engine.states import RESULT_FAILED, RunState, Trigger
+from jobtui.store import Agent, Job, Run, database, is_postgres
+
+CLAIM_LOCK_ID = 0x6A6F6263  # "jobc": PostgreSQL advisory lock held for the length of a claim
+MAX_BACKOFF = 3600.0  # seconds: retries never wait longer than this
+
+_CANDIDATE = """
+SELECT r.id FROM run r JOIN queue q ON q.name = r.queue
+WHERE r.status = 'queued' AND r.not_before <= {p} AND q.paused = {false}
+  {queue_filter}
+  AND (SELECT COUNT(*) FROM run x WHERE x.queue = r.queue AND x.status = 'running') < q.concurrency
+  AND (r.lane = 0 OR q.last_finished_at IS NULL OR q.last_finished_at + q.interval <= {p})
+ORDER BY r.lane, r.urgent_at, r.priority DESC, r.id
+LIMIT 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A run an agent now owns, with its job's row (None if the job was removed)."""
+
+    run: dict[str, Any]
+    job: dict[str, Any] | None
+
+
+def _sql(text: str) -> str:
+    """A statement written with ``?`` placeholders, in the current backend's style."""
+    return text.replace("?", "%s") if is_postgres() else text
+
+
+def _execute(text: str, params: Sequence[Any] = ()):
+    return database.execute_sql(_sql(text), params)
+
+
+def _claim_sql(queues: Sequence[str]) -> tuple[str, int]:
+    pg = is_postgres()
+    p = "%s" if pg else "?"
+    queue_filter = f"AND r.queue IN ({', '.join([p] * len(queues))})" if queues else ""
+    candidate = _CANDIDATE.format(p=p, false="false" if pg else "0", queue_filter=queue_filter)
+    if pg:
+        candidate = candidate.rstrip() + " FOR UPDATE OF r SKIP LOCKED"
+    sql = (f"UPDATE run SET status = 'running', agent = {p}, started_at = {p}, lease_until = {p}, "
+           f"progress = NULL WHERE id = ({candidate}) AND status = 'queued' RETURNING *")
+    return sql, len(queues)
+
+
+def _row_dict(cursor) -> dict[str, Any] | None:
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def claim_in_transaction(agent: str, queues: Sequence[str], lease: float, now: float) -> Claimed | None:
+    """Claim the next run for ``agent`` inside the caller's write transaction."""
+    if is_postgres():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (CLAIM_LOCK_ID,))
+    sql, _ = _claim_sql(queues)
+    params: list[Any] = [agent, now, now + lease, now, *queues, now]
+    row = _row_dict(database.execute_sql(sql, params))
+    if row is None:
+        return None
+    job = None
+    if row["job_id"] is not None:
+        job = _row_dict(_execute("SELECT * FROM job WHERE id = ?", (row["job_id"],)))
+    return Claimed(row, job)
+
+
+def claim(agent: str, queues: Sequence[str] = (), *, lease: float, now: float) -> Claimed | None:
+    """Atomically take the next runnable run; None when there is none.
+
+    A run is runnable when it is queued, due (``not_before``), in a served and
+    unpaused queue that is below its concurrency limit and past its interval
+    (execute-now runs skip the interval).
+    """
+    with database.atomic():
+        return claim_in_transaction(agent, queues, lease, now)
+
+
+def sync(run_id: int, agent: str, chunks: list[PendingChunk], *, log_lines: int, log_bytes: int,
+         progress: int | None, warnings: int, pid: int | None, lease: float,
+         now: float) -> tuple[bool, bool]:
+    """Store new log lines and progress, extend the lease, and read the cancel flag.
+
+    Returns:
+        (whether the agent still owns the run, whether a cancel was requested)
+    """
+    with database.atomic():
+        cursor = _execute(
+            "UPDATE run SET log_lines = ?, log_bytes = ?, progress = ?, pid = ?, warnings = ?, "
+            "lease_until = ? WHERE id = ? AND agent = ? AND status = 'running' RETURNING cancel_requested",
+            (log_lines, log_bytes, progress, pid, warnings, now + lease, run_id, agent))
+        row = cursor.fetchone()
+        if row is None:
+            return False, False
+        insert_chunks(run_id, chunks)
+    return True, bool(row[0])
+
+
+def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome, now: float) -> bool:
+    """Record how a run ended, inside the caller's write transaction.
+
+    Returns:
+        False if the agent no longer owned the run (nothing was written).
+    """
+    cursor = _execute(
+        "UPDATE run SET status = ?, result = ?, feedback = ?, exit_code = ?, progress = ?, warnings = ?, "
+        "log_lines = ?, log_bytes = ?, finished_at = ?, lease_until = NULL, pid = ?, log_seen = ? "
+        "WHERE id = ? AND agent = ? AND status = 'running'",
+        (outcome.state.value, outcome.result, outcome.feedback, outcome.exit_code, outcome.progress,
+         outcome.warnings, outcome.log_lines, outcome.log_bytes, now, outcome.pid, False, run_id, agent))
+    if cursor.rowcount != 1:
+        return False
+    insert_chunks(run_id, list(outcome.chunks))
+    _execute("UPDATE queue SET last_finished_at = ? WHERE name = ?", (now, queue))
+    if outcome.state in (RunState.FAILED, RunState.TIMED_OUT):
+        schedule_retry(run_id, now)
+    return True
+
+
+def schedule_retry(run_id: int, now: float) -> int | None:
+    """Queue the next attempt of a failed run if its job allows one, with exponential backoff."""
+    run = Run.select(Run.id, Run.job, Run.attempt, Run.command, Run.params, Run.priority).where(
+        Run.id == run_id).get_or_none()
+    if run is None or run.job_id is None:
+        return None
+    job = Job.get_or_none(Job.id == run.job_id)
+    if job is None or run.attempt > job.retries:
+        return None
+    delay = min(MAX_BACKOFF, job.backoff * (2 ** (run.attempt - 1)))
+    return new_run(job, command=run.command, params=json.loads(run.params), priority=run.priority,
+                   trigger=Trigger.RETRY, retry_of=run.id, attempt=run.attempt + 1,
+                   not_before=now + delay, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class LostRun:
+    """A run whose agent went silent, now marked lost."""
+
+    id: int
+    agent: str | None
+    pid: int | None
+    host: str | None
+
+
+def reap_lost(now: float) -> list[LostRun]:
+    """Mark running runs whose lease expired as lost and queue their retries."""
+    expired = (Run.status == RunState.RUNNING.value) & (Run.lease_until < now)
+    if not Run.select(Run.id).where(expired).limit(1).exists():
+        return []  # the common case: no write lock taken
+    lost: list[LostRun] = []
+    with database.atomic():
+        rows = list(Run.select(Run.id, Run.agent, Run.pid).where(expired).dicts())
+        hosts = dict(Agent.select(Agent.name, Agent.host).where(
+            Agent.name.in_([r["agent"] for r in rows if r["agent"]])).tuples())
+        for row in rows:
+            updated = Run.update(
+                status=RunState.LOST.value, result=RESULT_FAILED, finished_at=now, lease_until=None,
+                feedback=f"lost: agent {row['agent']} went silent past its lease",
+            ).where((Run.id == row["id"]) & (Run.status == RunState.RUNNING.value)
+                    & (Run.lease_until < now)).execute()
+            if updated:
+                schedule_retry(row["id"], now)
+                lost.append(LostRun(row["id"], row["agent"], row["pid"], hosts.get(row["agent"])))
+    return lost
+
+
+def kill_orphans(run_id: int, pgid: int | None) -> bool:
+    """Kill what is left on this host of a lost run's process group.
+
+    The group is only signalled if its leader's environment names the run, so a
+    recycled process id is never hit.
+
+    Returns:
+        Whether a process group was killed.
+    """
+    import signal
+
+    if not pgid:
+        return False
+    marker = f"JOBTUI_RUN_ID={run_id}".encode()
+    for pid in group_members(pgid):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                environ = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if marker in environ:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return False
+            return True
+    return False

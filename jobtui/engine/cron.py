@@ -1,0 +1,201 @@
+"""The seam around croniter: validate an expression, compute fires, describe it.
+
+Everything else in jobtui talks cron through these functions only, so the cron
+library can change without touching the scheduler or the UI.
+
+Daylight saving time. Fires are computed on the schedule zone's wall clock and
+then mapped to instants, so a local time fires at most once a day:
+
+- a wall time that does not exist (the spring-forward gap, e.g. 02:30 on
+  2026-03-29 in Europe/Berlin) fires once, at the first wall time after the gap
+  (03:00 local); several fires inside one gap collapse into that single fire;
+- a wall time that happens twice (the fall-back repeat, e.g. 02:30 on 2026-10-25
+  in Europe/Berlin) fires once, at its first occurrence (02:30 CEST); the repeated
+  hour itself has no fires of its own.
+
+So ``30 2 * * *`` runs every day exactly once, and ``* * * * *`` in a zone with
+DST skips the repeated hour in autumn. A schedule that must keep a strict
+interval across DST uses ``tz = "UTC"``.
+
+Every instant returned here is an aware datetime in UTC: aware datetimes that
+share a ``ZoneInfo`` compare by wall time, which is wrong across a fall-back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
+
+from jobtui.errors import UserError
+
+SEARCH_LIMIT = timedelta(days=366 * 5)  # an expression that never fires within this is refused
+GAP_SEARCH = 24 * 60  # minutes searched for the end of a daylight-saving gap
+MAX_SHIFT = timedelta(hours=3)  # more than any zone's daylight-saving shift
+_MAX_YEARS = int(SEARCH_LIMIT.days / 365)
+
+
+@cache
+def _local_zone(tz_env: str | None) -> tzinfo:
+    """The machine's zone with its DST rules ($TZ, else /etc/localtime), else a fixed offset."""
+    if tz_env:
+        try:
+            return ZoneInfo(tz_env.lstrip(":"))
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    try:
+        with open("/etc/localtime", "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError):
+        return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+
+
+def zone(name: str | None) -> tzinfo:
+    """The time zone a schedule runs in (None: the machine's local zone).
+
+    Raises:
+        UserError: an unknown zone name.
+    """
+    if not name:
+        return _local_zone(os.environ.get("TZ"))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"unknown time zone {name!r}") from None
+
+
+def validate_cron(expr: str, tz: str | None = None) -> str:
+    """Check a 5-field cron expression and return it normalised (single spaces).
+
+    Raises:
+        UserError: with a one-line reason.
+    """
+    text = " ".join(str(expr).split())
+    fields = text.split(" ") if text else []
+    if len(fields) != 5:
+        raise UserError(f"cron {expr!r}: expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    if not croniter.is_valid(text):
+        raise UserError(f"cron {expr!r}: {_reason(text)}")
+    try:
+        next_fire(text, datetime.now(UTC), tz)
+    except CroniterBadDateError:
+        raise UserError(f"cron {expr!r}: never fires (no such date)") from None
+    return text
+
+
+def _reason(text: str) -> str:
+    try:
+        croniter(text)
+    except (CroniterBadCronError, CroniterError, ValueError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid expression"
+        return message.rstrip(".")
+    return "invalid expression"
+
+
+def describe(expr: str) -> str:
+    """The expression in English words (``At 02:30, Monday through Friday``).
+
+    Call it on a validated expression; anything cron-descriptor cannot read is
+    returned unchanged, so a display never fails.
+    """
+    try:
+        from cron_descriptor import ExpressionDescriptor, Options
+
+        options = Options(use_24hour_time_format=True, locale_code="en_US")
+        return str(ExpressionDescriptor(expr, options).get_description())
+    except Exception:  # noqa: BLE001 - a description is decoration, never an error
+        return expr
+
+
+# --- wall-clock maths ---------------------------------------------------------
+
+def _wall(moment: datetime, tz: tzinfo) -> datetime:
+    """The naive wall time of an instant in ``tz``."""
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _exists(naive: datetime, tz: tzinfo) -> datetime | None:
+    """The first instant showing this wall time, or None inside a gap."""
+    aware = naive.replace(tzinfo=tz, fold=0)
+    instant = aware.astimezone(UTC)
+    return instant if _wall(instant, tz) == naive else None
+
+
+def resolve(naive: datetime, tz: tzinfo) -> datetime:
+    """The instant (UTC) a wall-clock fire time stands for (see the module docstring)."""
+    instant = _exists(naive, tz)
+    if instant is not None:
+        return instant
+    probe = naive.replace(second=0, microsecond=0)
+    for _ in range(GAP_SEARCH):
+        probe += timedelta(minutes=1)
+        instant = _exists(probe, tz)
+        if instant is not None:
+            return instant
+    return naive.replace(tzinfo=tz).astimezone(UTC)  # pragma: no cover - no zone has such a gap
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("expected an aware datetime")
+    return moment.astimezone(UTC)
+
+
+def iter_fires(expr: str, after: datetime, tz: str | None = None) -> Iterator[datetime]:
+    """Every fire strictly after ``after``, in order, without end (instants in UTC)."""
+    z = zone(tz)
+    after = _utc(after)
+    walker = croniter(expr, _wall(after, z), max_years_between_matches=_MAX_YEARS)
+    last: datetime | None = None
+    while True:
+        instant = resolve(walker.get_next(datetime), z)
+        if instant <= after or instant == last:
+            continue
+        last = instant
+        yield instant
+
+
+def fires_between(expr: str, after: datetime, until: datetime, tz: str | None = None,
+                  *, limit: int | None = None) -> list[datetime]:
+    """The fires in ``(after, until]``, oldest first (at most ``limit``, the oldest ones)."""
+    until = _utc(until)
+    out: list[datetime] = []
+    if _utc(after) >= until:
+        return out
+    for instant in iter_fires(expr, after, tz):
+        if instant > until or (limit is not None and len(out) >= limit):
+            break
+        out.append(instant)
+    return out
+
+
+def next_fire(expr: str, after: datetime, tz: str | None = None) -> datetime:
+    """The first fire strictly after ``after``, as an aware datetime in UTC.
+
+    Args:
+        expr: a validated 5-field expression.
+        after: an aware datetime.
+        tz: the schedule's zone name (None: local).
+
+    Raises:
+        CroniterBadDateError: the expression never fires.
+    """
+    return next(iter_fires(expr, after, tz))
+
+
+def prev_fire(expr: str, until: datetime, tz: str | None = None) -> datetime | None:
+    """The latest fire at or before ``until`` (UTC), or None if it never fired in the search limit."""
+    z = zone(tz)
+    until = _utc(until)
+    walker = croniter(expr, _wall(until, z) + MAX_SHIFT, max_years_between_matches=_MAX_YEARS)
+    try:
+        while True:
+            instant = resolve(walker.get_prev(datetime), z)
+            if instant <= until:
+                return instant
+    except CroniterBadDateError:
+        return None

@@ -1,0 +1,395 @@
+"""One script execution: environment, own process group, output capture,
+timeout and cancel, and the final verdict.
+
+The script starts without a shell in a new session (its own process group), so
+timeout, cancel and a lost lease kill the whole group: TERM first, KILL after a
+grace period. Both pipes are read in this thread with a selector; a grandchild
+that keeps them open after the script exits cannot hang the agent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import json
+import os
+import selectors
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobtui.engine.capture import LogCapture
+from jobtui.engine.logs import PendingChunk
+from jobtui.engine.protocol import parse_result_file
+from jobtui.engine.states import RESULT_FAILED, RESULT_SUCCEEDED, Level, RunState
+
+READ_SIZE = 256 * 1024  # bytes per read from a pipe
+PIPE_SIZE = 1024 * 1024  # bytes of pipe buffer asked for, so a script rarely waits on a flush
+DRAIN_AFTER_EXIT = 0.5  # seconds to wait for EOF once the script has exited (grandchildren)
+SYNC_EVERY = 0.2  # seconds between two syncs while a run is quiet
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """Everything needed to start one run."""
+
+    run_id: int
+    job: str
+    argv: tuple[str, ...]
+    command: str
+    params: dict[str, str]
+    attempt: int
+    workdir: str | None = None
+    timeout: float | None = None
+    log_level: Level = Level.INFO
+
+    @classmethod
+    def build(cls, run: dict, job: dict | None) -> RunSpec:
+        """From a claimed run row and its job row (None if the job was removed)."""
+        command_line = job["command"] if job else ""
+        return cls(
+            run_id=run["id"], job=run["job_name"],
+            argv=_split(command_line) if command_line else (),
+            command=run["command"] or "", params=json.loads(run["params"] or "{}"),
+            attempt=run["attempt"], workdir=job["workdir"] if job else None,
+            timeout=job["timeout"] if job else None,
+            log_level=Level(job["log_level"]) if job else Level.INFO,
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _split(command_line: str) -> tuple[str, ...]:
+    return tuple(shlex.split(command_line))
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReply:
+    """What the store said when the runner synced: keep going, or stop."""
+
+    owned: bool = True
+    cancel: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a run ended."""
+
+    state: RunState
+    result: int | None
+    feedback: str | None
+    exit_code: int | None
+    progress: int | None
+    warnings: int
+    log_lines: int
+    log_bytes: int
+    chunks: tuple[PendingChunk, ...]
+    owned: bool = True
+    pid: int | None = None
+
+
+Sync = Callable[[list[PendingChunk], LogCapture], SyncReply]
+"""Called with the chunks to write (may be empty) and the capture state."""
+
+
+def base_env() -> dict[str, str]:
+    """This process's environment without jobtui's own settings (taken once per agent)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("JOBTUI_")}
+
+
+def script_env(spec: RunSpec, result_file: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a script runs with: ``base`` (default :func:`base_env`) plus the protocol's."""
+    env = dict(base) if base is not None else base_env()
+    env.update(
+        JOBTUI_COMMAND=spec.command,
+        JOBTUI_PARAMS=json.dumps(spec.params, sort_keys=True),
+        JOBTUI_RUN_ID=str(spec.run_id),
+        JOBTUI_JOB=spec.job,
+        JOBTUI_ATTEMPT=str(spec.attempt),
+        JOBTUI_RESULT_FILE=result_file,
+    )
+    for name, value in spec.params.items():
+        env["JOBTUI_PARAM_" + name.upper()] = value
+    return env
+
+
+def kill_group(pgid: int, sig: int = signal.SIGKILL) -> bool:
+    """Signal a whole process group; a group that is already gone is fine.
+
+    Returns:
+        Whether any process received the signal.
+    """
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a group, read from /proc."""
+    members = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies waiting for a reaper do not count)."""
+    return kill_group(pgid, 0) and bool(group_members(pgid))
+
+
+class Runner:
+    """Runs one :class:`RunSpec` to its end.
+
+    Args:
+        spec: what to run.
+        sync: called about every :data:`SYNC_EVERY` seconds (and whenever many
+            lines wait) to store lines and learn about cancel requests and ownership.
+        capture: how output is captured (limits, threshold).
+        workspace: a private folder of the agent where result files are placed.
+        grace: seconds between TERM and KILL.
+        env: the environment scripts start from (default: this process's, without JOBTUI_*).
+        stopping: returns the deadline (monotonic) after which a graceful agent
+            stop kills the run, or None while the agent is not stopping.
+    """
+
+    def __init__(self, spec: RunSpec, sync: Sync, capture: LogCapture, *, workspace: Path,
+                 grace: float = 10.0, stopping: Callable[[], float | None] = lambda: None,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.spec = spec
+        self.workspace = workspace
+        self.env = env
+        self.sync = sync
+        self.capture = capture
+        self.grace = grace
+        self.stopping = stopping
+        self.pid: int | None = None
+
+    def execute(self) -> Outcome:
+        """Start the script, capture it, and return how it ended (never raises for script faults)."""
+        result_file = str(self.workspace / f"result-{self.spec.run_id}-{self.spec.attempt}.json")
+        try:
+            process = self._start(result_file)
+        except OSError as exc:
+            return self._not_started(exc)
+        self.pid = process.pid
+        ended, owned = self._watch(process)
+        exit_code = process.returncode
+        file_result, file_feedback, problem = self._read_result_file(result_file)
+        if problem:
+            self.capture.note(problem)
+        return self._verdict(ended, owned, exit_code, file_result, file_feedback)
+
+    # --- start -----------------------------------------------------------
+
+    def _start(self, result_file: str) -> subprocess.Popen:
+        if not self.spec.argv:
+            raise FileNotFoundError(2, "the job has no command (was it removed?)")
+        process = subprocess.Popen(
+            self.spec.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=self.spec.workdir or None, env=script_env(self.spec, result_file, self.env),
+            start_new_session=True, close_fds=True,
+        )
+        return process
+
+    def _not_started(self, exc: OSError) -> Outcome:
+        reason = exc.strerror or str(exc)
+        where = self.spec.argv[0] if self.spec.argv else self.spec.job
+        self.capture.note(f"cannot start {where}: {reason}", Level.ERROR)
+        chunks = self.capture.take(final=True)
+        return Outcome(RunState.FAILED, RESULT_FAILED, f"cannot start: {reason}", None, None,
+                       self.capture.captured.warnings, self.capture.stored_lines,
+                       self.capture.stored_bytes, tuple(chunks))
+
+    # --- watch -----------------------------------------------------------
+
+    def _watch(self, process: subprocess.Popen) -> tuple[str, bool]:
+        """Read both pipes to EOF and wait for the exit; enforce timeout, cancel, stop and ownership.
+
+        The exit is watched through a pidfd in the same selector, so nothing polls.
+
+        Returns:
+            (how it ended: "exited", "timeout", "cancel", "stop" or "lost"; whether we still own the run)
+        """
+        selector = selectors.DefaultSelector()
+        pipes = 0
+        for stream, is_err in ((process.stdout, False), (process.stderr, True)):
+            try:
+                fcntl.fcntl(stream.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+            except OSError:
+                pass  # a smaller pipe is fine, just slower for chatty scripts
+            os.set_blocking(stream.fileno(), False)
+            selector.register(stream, selectors.EVENT_READ, is_err)
+            pipes += 1
+        pidfd = os.pidfd_open(process.pid)
+        selector.register(pidfd, selectors.EVENT_READ, None)
+        started = time.monotonic()
+        deadline = started + self.spec.timeout if self.spec.timeout else None
+        next_sync = started + SYNC_EVERY
+        ended = "exited"
+        owned = True
+        term_at: float | None = None
+        exited_at: float | None = None
+        capture = self.capture
+        try:
+            while pipes or exited_at is None:
+                now = time.monotonic()
+                wait = max(0.0, min(next_sync - now, 0.1))
+                for key, _ in selector.select(wait):
+                    if key.data is None:
+                        selector.unregister(pidfd)
+                        exited_at = time.monotonic()
+                        continue
+                    try:
+                        data = os.read(key.fd, READ_SIZE)
+                    except BlockingIOError:
+                        continue
+                    if data:
+                        capture.feed(data, key.data)
+                    else:
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()
+                        pipes -= 1
+                if not pipes and exited_at is not None:
+                    break
+                now = time.monotonic()
+                if exited_at is not None and now - exited_at > DRAIN_AFTER_EXIT:
+                    # The script is gone but something it started holds the pipes.
+                    capture.note("processes left behind by the script kept its output open; "
+                                 "their process group was killed")
+                    kill_group(process.pid)
+                    break
+                if term_at is None:
+                    reason = None
+                    if deadline is not None and now >= deadline:
+                        reason = "timeout"
+                    else:
+                        stop_deadline = self.stopping()
+                        if stop_deadline is not None and now >= stop_deadline:
+                            reason = "stop"
+                    if reason:
+                        ended = reason
+                        term_at = self._terminate(process.pid)
+                elif now - term_at >= self.grace:
+                    kill_group(process.pid)
+                    term_at = float("inf")
+                if now >= next_sync or capture.sealed_count >= 4:
+                    reply = self.sync(capture.take(), capture)
+                    next_sync = now + SYNC_EVERY
+                    if not reply.owned and owned:
+                        owned = False
+                        ended = "lost"
+                        term_at = self._terminate(process.pid)
+                    elif reply.cancel and term_at is None:
+                        ended = "cancel"
+                        term_at = self._terminate(process.pid)
+        finally:
+            for key in list(selector.get_map().values()):
+                selector.unregister(key.fileobj)
+                if key.data is not None:
+                    key.fileobj.close()
+            selector.close()
+            os.close(pidfd)
+            capture.close()
+        process.wait()
+        if term_at is not None or exited_at is None or pipes:
+            self._kill_stragglers(process.pid)
+        return ended, owned
+
+    def _terminate(self, pgid: int) -> float:
+        kill_group(pgid, signal.SIGTERM)
+        return time.monotonic()
+
+    def _kill_stragglers(self, pgid: int) -> None:
+        """Processes left in the group after the leader ended: TERM, then KILL."""
+        if not group_alive(pgid):
+            return
+        kill_group(pgid, signal.SIGTERM)
+        limit = time.monotonic() + min(self.grace, 2.0)
+        while group_alive(pgid) and time.monotonic() < limit:
+            time.sleep(0.02)
+        kill_group(pgid)
+
+    # --- verdict ---------------------------------------------------------
+
+    @staticmethod
+    def _read_result_file(path: str) -> tuple[int | None, str | None, str | None]:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1024 * 1024)
+        except FileNotFoundError:
+            return None, None, None
+        except OSError as exc:
+            return None, None, f"result file unreadable: {exc.strerror}"
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return parse_result_file(text)
+
+    def _verdict(self, ended: str, owned: bool, exit_code: int | None, file_result: int | None,
+                 file_feedback: str | None) -> Outcome:
+        captured = self.capture.captured
+        result = file_result if file_result is not None else captured.result
+        feedback = file_feedback if file_feedback is not None else captured.feedback
+        if ended == "timeout":
+            state, result = RunState.TIMED_OUT, RESULT_FAILED
+            feedback = feedback or f"timed out after {self.spec.timeout:g} s"
+            self.capture.note(f"timed out after {self.spec.timeout:g} s; process group killed", Level.ERROR)
+        elif ended == "cancel":
+            state, result = RunState.CANCELLED, RESULT_FAILED
+            feedback = "cancelled by an operator"
+            self.capture.note("cancelled by an operator; process group killed", Level.ERROR)
+        elif ended == "stop":
+            state, result = RunState.FAILED, RESULT_FAILED
+            feedback = "stopped: the agent shut down before the run ended"
+            self.capture.note("the agent shut down before the run ended; process group killed", Level.ERROR)
+        elif ended == "lost":
+            state = RunState.LOST
+        elif result is None:
+            if exit_code == 0:
+                result = RESULT_SUCCEEDED
+            else:
+                result = RESULT_FAILED
+                why = _exit_reason(exit_code)
+                feedback = feedback or (f"{why}: {captured.last_error}" if captured.last_error else why)
+            state = _state_for(result, captured.warnings)
+        else:
+            state = _state_for(result, captured.warnings)
+        chunks = self.capture.take(final=True)
+        return Outcome(state, result, feedback, exit_code, captured.progress, captured.warnings,
+                       self.capture.stored_lines, self.capture.stored_bytes, tuple(chunks), owned, self.pid)
+
+
+def _state_for(result: int, warnings: int) -> RunState:
+    if result == RESULT_SUCCEEDED:
+        return RunState.WARNING if warnings else RunState.SUCCEEDED
+    return RunState.FAILED
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "ended without an exit status"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"

@@ -1,0 +1,127 @@
+"""The database handle: one proxy, connected from a URL.
+
+SQLite (the default) runs in WAL mode with a long busy timeout and takes the
+write lock at ``BEGIN`` (``IMMEDIATE``), so several processes share one file and
+a transaction that reads before it writes never fails half-way with "database is
+locked". PostgreSQL is for agents on several hosts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import peewee
+
+from jobtui.errors import UserError
+
+database = peewee.DatabaseProxy()
+"""The database every model is bound to; :func:`connect` initialises it."""
+
+BUSY_TIMEOUT = 60.0  # seconds a SQLite writer waits for the lock before giving up
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "busy_timeout": int(BUSY_TIMEOUT * 1000),
+    "foreign_keys": 1,
+    "cache_size": -16_000,  # 16 MB page cache
+    "temp_store": "memory",
+}
+
+
+class _SchemaPostgres(peewee.PostgresqlDatabase):
+    """PostgreSQL with an optional schema put first on the search path."""
+
+    def __init__(self, database: str, schema: str | None = None, **kwargs):
+        self._schema = schema
+        super().__init__(database, prefer_psycopg3=True, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        if self._schema:
+            with conn.cursor() as cursor:
+                cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
+                cursor.execute(f'SET search_path TO "{self._schema}"')
+        return conn
+
+
+def open_database(url: str) -> peewee.Database:
+    """Build (without connecting) the database a URL names.
+
+    Args:
+        url: ``sqlite:///path/to/file.db`` or
+            ``postgresql://user@host:port/dbname[?schema=NAME]``.
+
+    Raises:
+        UserError: the URL is not one jobtui understands.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise UserError(f"database URL {url!r}: expected sqlite:///path/to/file.db")
+        if path.startswith("//"):
+            path = path[1:]
+        file = Path(path)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"database URL {url!r}: cannot create {file.parent}: {exc.strerror}") from None
+        return peewee.SqliteDatabase(
+            str(file), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT, lock_type="IMMEDIATE"
+        )
+    if scheme in ("postgres", "postgresql"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise UserError("PostgreSQL needs the postgres extra: pip install 'jobtui[postgres]'") from None
+        query = dict(parse_qsl(parts.query))
+        schema = query.pop("schema", None)
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise UserError(f"database URL {url!r}: no database name")
+        kwargs = {
+            "host": parts.hostname,
+            "port": parts.port,
+            "user": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            **query,
+        }
+        return _SchemaPostgres(name, schema=schema, **{k: v for k, v in kwargs.items() if v is not None})
+    raise UserError(f"database URL {url!r}: unsupported scheme (use sqlite:/// or postgresql://)")
+
+
+def connect(url: str) -> peewee.Database:
+    """Point :data:`database` at ``url``, create or upgrade the schema, and return it.
+
+    Raises:
+        UserError: the URL is malformed or the server cannot be reached.
+        SchemaError: the database was written by a newer jobtui.
+    """
+    from jobtui.store.schema import ensure_schema
+
+    db = open_database(url)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cannot open database {redact(url)}: {first}") from None
+    ensure_schema(db)
+    return db
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    """Whether the (given or current) database is PostgreSQL."""
+    target = db if db is not None else database.obj
+    return isinstance(target, peewee.PostgresqlDatabase)
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url

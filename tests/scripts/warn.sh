@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "::warning::low space"
+exit 0
