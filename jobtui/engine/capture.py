@@ -2,7 +2,8 @@
 
 The hot path of log ingest: bytes in, encoded chunks out. Output without any
 protocol line (the common case for chatty scripts) is encoded a read at a time,
-without touching each line in Python; lines with ``::`` go through the parser.
+as bytes, without touching each line in Python (it is decoded when read back);
+reads with ``::``, carriage returns or stderr lines go through the parser.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from jobtui.engine import protocol
-from jobtui.engine.logs import CHUNK_BYTES, CHUNK_LINES, CODE, PendingChunk, level_bit
+from jobtui.engine.logs import CHUNK_BYTES, CHUNK_LINES, CODE, CODE_BYTES, PendingChunk, level_bit
 from jobtui.engine.states import Level
 
 MAX_LINE = 32 * 1024  # characters kept of one line; the rest is cut with a marker
@@ -32,9 +33,27 @@ class Captured:
 
 @dataclass(slots=True)
 class _Piece:
-    text: str
+    text: bytes
     lines: int
     levels: int
+
+
+def has_long_line(data: bytes, limit: int = MAX_LINE) -> bool:
+    """Whether some line of ``data`` is longer than ``limit`` bytes.
+
+    Jumps from the last newline of one window to the next, so typical output
+    costs a few steps per window instead of one per line.
+    """
+    if len(data) <= limit:
+        return False
+    pos = 0
+    end = len(data)
+    while end - pos > limit:
+        newline = data.rfind(b"\n", pos, pos + limit + 1)
+        if newline < 0:
+            return True
+        pos = newline + 1
+    return False
 
 
 @dataclass
@@ -92,39 +111,39 @@ class LogCapture:
             self._skipping[stderr] = False
             if not complete:
                 return
-        self._lines(complete[:-1].decode("utf-8", "replace"), stderr)
+        self._lines(complete[:-1], stderr)
 
     def close(self) -> None:
         """The streams ended: take any last line that had no newline."""
         for stderr, buffer in self._partial.items():
             if buffer and not self._skipping[stderr]:
-                self._lines(bytes(buffer).decode("utf-8", "replace"), stderr)
+                self._lines(bytes(buffer), stderr)
             buffer.clear()
 
     def note(self, text: str, level: Level = Level.WARNING) -> None:
         """Store a line of jobtui's own about the run."""
-        self._store(CODE[(level, False)] + "jobtui: " + text, 1, level_bit(level))
+        self._store((CODE[(level, False)] + "jobtui: " + text).encode(), 1, level_bit(level))
 
     def _cut_long_line(self, stderr: bool) -> None:
         buffer = self._partial[stderr]
-        marker = f" [jobtui: line cut at {MAX_LINE} characters]"
-        text = bytes(buffer[: MAX_LINE - len(marker)]).decode("utf-8", "replace")
-        self._lines(text + marker, stderr)
+        marker = f" [jobtui: line cut at {MAX_LINE} characters]".encode()
+        self._lines(bytes(buffer[: MAX_LINE - len(marker)]) + marker, stderr)
         buffer.clear()
         self._skipping[stderr] = True
 
-    def _lines(self, text: str, stderr: bool) -> None:
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        long_line = len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n"))
-        if PREFIX_CHECK not in text and self.threshold <= Level.INFO and not long_line and not stderr:
+    def _lines(self, data: bytes, stderr: bool) -> None:
+        """Take complete lines (joined by newlines, without the last one)."""
+        if (not stderr and self.threshold <= Level.INFO and PREFIX_BYTES not in data
+                and b"\r" not in data and not has_long_line(data)):
             # Fast path: every line is a plain Info line on stdout.
-            code = CODE[(Level.INFO, False)]
-            self._store(code + text.replace("\n", "\n" + code), text.count("\n") + 1, INFO_BIT)
+            self._store(INFO_CODE + data.replace(b"\n", b"\n" + INFO_CODE), data.count(b"\n") + 1, INFO_BIT)
             return
         out: list[str] = []
         levels = 0
-        for line in text.split("\n"):
+        captured = self.captured
+        for line in data.decode("utf-8", "replace").split("\n"):
+            if "\r" in line:
+                line = line.rstrip("\r").rsplit("\r", 1)[-1]  # what a terminal would show
             if len(line) > MAX_LINE:
                 line = f"{line[:MAX_LINE]} [jobtui: line cut, {len(line) - MAX_LINE} characters dropped]"
             event = protocol.parse(line) if line.startswith(protocol.PREFIX) else None
@@ -136,15 +155,15 @@ class LogCapture:
                 self._apply(event)
                 continue
             if level == Level.WARNING:
-                self.captured.warnings += 1
+                captured.warnings += 1
             if level == Level.ERROR or (stderr and message.strip()):
-                self.captured.last_error = message.strip() or self.captured.last_error
+                captured.last_error = message.strip() or captured.last_error
             if level < self.threshold:
                 continue
             out.append(CODE[(level, stderr)] + message)
             levels |= level_bit(level)
         if out:
-            self._store("\n".join(out), len(out), levels)
+            self._store("\n".join(out).encode(), len(out), levels)
 
     def _apply(self, event: protocol.Event) -> None:
         if isinstance(event, protocol.ResultEvent):
@@ -157,7 +176,7 @@ class LogCapture:
 
     # --- chunks ----------------------------------------------------------
 
-    def _store(self, text: str, lines: int, levels: int) -> None:
+    def _store(self, text: bytes, lines: int, levels: int) -> None:
         size = len(text)
         if self.stored_lines + lines <= self.max_lines // 2 and self.stored_bytes + size <= self.max_bytes // 2:
             self._open.append(_Piece(text, lines, levels))
@@ -196,7 +215,7 @@ class LogCapture:
         self._seal()
         if final and (self._tail or self.dropped_lines):
             marker = (CODE[(Level.WARNING, False)] + f"jobtui: {self.dropped_lines} lines "
-                      f"({self.dropped_bytes} characters) dropped to keep the log within its limits")
+                      f"({self.dropped_bytes} bytes) dropped to keep the log within its limits").encode()
             self._tail.appendleft(_Piece(marker, 1, level_bit(Level.WARNING)))
             for piece in self._tail:
                 self._open.append(piece)
@@ -220,4 +239,5 @@ class LogCapture:
         return bool(self._sealed or self._open)
 
 
-PREFIX_CHECK = protocol.PREFIX
+PREFIX_BYTES = protocol.PREFIX.encode()
+INFO_CODE = CODE_BYTES[(Level.INFO, False)]

@@ -134,7 +134,8 @@ def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome,
     if cursor.rowcount != 1:
         return False
     insert_chunks(run_id, list(outcome.chunks))
-    _execute("UPDATE queue SET last_finished_at = ? WHERE name = ?", (now, queue))
+    # Only queues with an interval need to know when their last run ended.
+    _execute("UPDATE queue SET last_finished_at = ? WHERE name = ? AND interval > 0", (now, queue))
     if outcome.state in (RunState.FAILED, RunState.TIMED_OUT):
         schedule_retry(run_id, now)
     return True

@@ -3,7 +3,7 @@ timeout and cancel, and the final verdict.
 
 The script starts without a shell in a new session (its own process group), so
 timeout, cancel and a lost lease kill the whole group: TERM first, KILL after a
-grace period. Both pipes are read in this thread with a selector; a grandchild
+grace period. Both pipes and a pidfd are polled in this thread; a grandchild
 that keeps them open after the script exits cannot hang the agent.
 """
 
@@ -14,7 +14,7 @@ import fcntl
 import functools
 import json
 import os
-import selectors
+import select
 import shlex
 import signal
 import subprocess
@@ -225,23 +225,24 @@ class Runner:
     def _watch(self, process: subprocess.Popen) -> tuple[str, bool]:
         """Read both pipes to EOF and wait for the exit; enforce timeout, cancel, stop and ownership.
 
-        The exit is watched through a pidfd in the same selector, so nothing polls.
+        The exit is watched through a pidfd in the same poll, so nothing spins.
 
         Returns:
             (how it ended: "exited", "timeout", "cancel", "stop" or "lost"; whether we still own the run)
         """
-        selector = selectors.DefaultSelector()
-        pipes = 0
+        poller = select.poll()
+        streams: dict[int, tuple[object, bool]] = {}
         for stream, is_err in ((process.stdout, False), (process.stderr, True)):
+            fd = stream.fileno()
             try:
-                fcntl.fcntl(stream.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+                fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
             except OSError:
                 pass  # a smaller pipe is fine, just slower for chatty scripts
-            os.set_blocking(stream.fileno(), False)
-            selector.register(stream, selectors.EVENT_READ, is_err)
-            pipes += 1
+            os.set_blocking(fd, False)
+            poller.register(fd, select.POLLIN)
+            streams[fd] = (stream, is_err)
         pidfd = os.pidfd_open(process.pid)
-        selector.register(pidfd, selectors.EVENT_READ, None)
+        poller.register(pidfd, select.POLLIN)
         started = time.monotonic()
         deadline = started + self.spec.timeout if self.spec.timeout else None
         next_sync = started + SYNC_EVERY
@@ -251,25 +252,26 @@ class Runner:
         exited_at: float | None = None
         capture = self.capture
         try:
-            while pipes or exited_at is None:
+            while streams or exited_at is None:
                 now = time.monotonic()
                 wait = max(0.0, min(next_sync - now, 0.1))
-                for key, _ in selector.select(wait):
-                    if key.data is None:
-                        selector.unregister(pidfd)
+                for fd, _ in poller.poll(wait * 1000):
+                    if fd == pidfd:
+                        poller.unregister(pidfd)
                         exited_at = time.monotonic()
                         continue
+                    stream, is_err = streams[fd]
                     try:
-                        data = os.read(key.fd, READ_SIZE)
+                        data = os.read(fd, READ_SIZE)
                     except BlockingIOError:
                         continue
                     if data:
-                        capture.feed(data, key.data)
+                        capture.feed(data, is_err)
                     else:
-                        selector.unregister(key.fileobj)
-                        key.fileobj.close()
-                        pipes -= 1
-                if not pipes and exited_at is not None:
+                        poller.unregister(fd)
+                        stream.close()
+                        del streams[fd]
+                if not streams and exited_at is not None:
                     break
                 now = time.monotonic()
                 if exited_at is not None and now - exited_at > DRAIN_AFTER_EXIT:
@@ -303,15 +305,12 @@ class Runner:
                         ended = "cancel"
                         term_at = self._terminate(process.pid)
         finally:
-            for key in list(selector.get_map().values()):
-                selector.unregister(key.fileobj)
-                if key.data is not None:
-                    key.fileobj.close()
-            selector.close()
+            for stream, _ in streams.values():
+                stream.close()
             os.close(pidfd)
             capture.close()
         process.wait()
-        if term_at is not None or exited_at is None or pipes:
+        if term_at is not None or exited_at is None or streams:
             self._kill_stragglers(process.pid)
         return ended, owned
 

@@ -112,10 +112,7 @@ class Run(BaseModel):
     # Few indexes on purpose: every index a claim or a finish touches costs WAL
     # pages on each commit of the agent's hot path.
     class Meta:
-        indexes = (
-            (("status", "queue"), False),
-            (("job_name", "queued_at"), False),
-        )
+        indexes = ((("job_name", "queued_at"), False),)
 
 
 # The claim walks this index in execution order, so it never sorts the queue.
@@ -127,7 +124,8 @@ class LogChunk(BaseModel):
 
     Lines are stored many to a row: one row per line would cap ingest near the
     speed of single-row inserts. ``data`` holds the lines joined by newlines, each
-    prefixed by one character giving its level and stream (see engine.logs).
+    prefixed by one character giving its level and stream, as zlib-compressed
+    UTF-8 (see engine.logs).
     """
 
     run = peewee.ForeignKeyField(Run, on_delete="CASCADE", backref="log_chunks")
@@ -136,7 +134,7 @@ class LogChunk(BaseModel):
     count = peewee.IntegerField()
     levels = peewee.IntegerField(default=0)
     """Bit set of the levels present, so a level filter can skip whole chunks."""
-    data = peewee.TextField()
+    data = peewee.BlobField()
 
     class Meta:
         indexes = ((("run", "seq"), True),)
