@@ -18,6 +18,8 @@ from jobtui.store import LogChunk, Run, Setting, database
 KEY_PREFIX = "cleanup."
 BATCH = 500  # runs deleted per transaction, so other writers are never held up long
 DAY = 86400.0  # seconds
+MAX_DAYS = 36_500  # the longest retention accepted, in days
+MAX_COUNT = 1_000_000_000  # the largest count limit accepted
 
 
 def _key(state: RunState) -> str:
@@ -58,15 +60,15 @@ def set_policy(state: RunState | str, max_age_days: float | None = None,
             max_age_days = float(max_age_days)
         except (TypeError, ValueError):
             raise UserError(f"max age {max_age_days!r}: expected days") from None
-        if max_age_days <= 0:
-            raise UserError(f"max age {max_age_days:g}: must be more than 0 days")
+        if not 0 < max_age_days <= MAX_DAYS:
+            raise UserError(f"max age {max_age_days:g}: must be more than 0 and at most {MAX_DAYS} days")
     if max_count is not None:
         try:
             max_count = int(max_count)
         except (TypeError, ValueError):
             raise UserError(f"max count {max_count!r}: expected a whole number") from None
-        if max_count < 0:
-            raise UserError(f"max count {max_count}: must be 0 or more")
+        if not 0 <= max_count <= MAX_COUNT:
+            raise UserError(f"max count {max_count}: must be between 0 and {MAX_COUNT}")
     value = json.dumps({"max_age_days": max_age_days, "max_count": max_count})
     with database.atomic():
         Setting.insert(key=_key(target), value=value).on_conflict(

@@ -7,6 +7,7 @@ stored shape and says in one line what is wrong and where.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shlex
@@ -123,7 +124,10 @@ def _schedules(value: Any) -> list[dict[str, Any]]:
         if isinstance(item, Schedule):
             item = item.to_json()
         if isinstance(item, str):
-            expr, _, tz = item.partition("@")
+            # "EXPR@ZONE"; an alias such as "@daily" keeps its own "@".
+            expr, sep, tz = item.rpartition("@")
+            if not expr.strip():
+                expr, tz = item, ""
             item = {"cron": expr.strip(), "tz": tz.strip() or None}
         if not isinstance(item, Mapping) or "cron" not in item:
             raise UserError(f"schedule {item!r}: expected a cron expression")
@@ -154,8 +158,10 @@ def _number(value: Any, what: str, *, minimum: float, maximum: float | None = No
         return None
     try:
         number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise UserError(f"{what} {value!r}: expected a {'whole ' if integer else ''}number") from None
+    if not math.isfinite(number):
+        raise UserError(f"{what} {value!r}: expected a finite number")
     if number < minimum or (maximum is not None and number > maximum):
         bound = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
         raise UserError(f"{what} {value!r}: must be {bound}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from jobtui.clock import utc_now
 from jobtui.engine import audit
-from jobtui.engine.jobs import ensure_queue, get_job_row, parse_params
+from jobtui.engine.jobs import QUEUE_RE, ensure_queue, get_job_row, parse_params
 from jobtui.engine.records import QueueView, RunView
 from jobtui.engine.states import ACTIVE, TERMINAL, RunState, Trigger
 from jobtui.errors import NotFound, UserError
@@ -21,8 +21,38 @@ from jobtui.store import Agent, Job, Queue, Run, database
 MAX_COMMAND = 64 * 1024  # characters of Command text a run may carry
 
 
+MAX_ID = 2**62  # ids beyond this cannot exist (and would overflow the database's integers)
+MAX_PRIORITY = 1_000_000  # |priority| an operator may give a run
+
+
+def run_id_value(run_id: int | str) -> int:
+    """A run id as an int, or NotFound for one that cannot exist."""
+    try:
+        value = int(run_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no run {run_id!r}") from None
+    if not 0 < value < MAX_ID:
+        raise NotFound(f"no run #{run_id}")
+    return value
+
+
+def priority_value(priority: int | str) -> int:
+    """A priority within bounds.
+
+    Raises:
+        UserError: not a whole number, or out of bounds.
+    """
+    try:
+        value = int(priority)
+    except (TypeError, ValueError):
+        raise UserError(f"priority {priority!r}: expected a whole number") from None
+    if abs(value) > MAX_PRIORITY:
+        raise UserError(f"priority {priority}: must be between -{MAX_PRIORITY} and {MAX_PRIORITY}")
+    return value
+
+
 def _run_row(run_id: int) -> Run:
-    run = Run.get_or_none(Run.id == int(run_id))
+    run = Run.get_or_none(Run.id == run_id_value(run_id))
     if run is None:
         raise NotFound(f"no run #{run_id}")
     return run
@@ -41,7 +71,7 @@ def new_run(job: Job, *, command: str = "", params: Mapping[str, Any] | None = N
     merged = {**json.loads(job.params or "{}"), **parse_params(dict(params or {}))}
     return Run.insert(
         job=job.id, job_name=job.name, command=command, params=json.dumps(merged, sort_keys=True),
-        queue=job.queue, priority=job.priority if priority is None else int(priority),
+        queue=job.queue, priority=job.priority if priority is None else priority_value(priority),
         trigger=str(Trigger(trigger)), dedupe_key=dedupe_key,
         queued_at=now if now is not None else utc_now().timestamp(),
         not_before=not_before, retry_of=retry_of, attempt=attempt,
@@ -54,7 +84,7 @@ def get_run(run_id: int) -> RunView:
     Raises:
         NotFound: no such run.
     """
-    row = Run.select().where(Run.id == int(run_id)).dicts().get_or_none()
+    row = Run.select().where(Run.id == run_id_value(run_id)).dicts().get_or_none()
     if row is None:
         raise NotFound(f"no run #{run_id}")
     return RunView.from_row(row)
@@ -105,7 +135,7 @@ def set_priority(run_id: int, priority: int | None = None, *, delta: int = 0) ->
         run = _run_row(run_id)
         if run.status != RunState.QUEUED:
             raise UserError(f"run #{run_id} is {run.status}, not queued")
-        value = (run.priority if priority is None else int(priority)) + delta
+        value = priority_value((run.priority if priority is None else priority_value(priority)) + delta)
         Run.update(priority=value).where(Run.id == run.id).execute()
         audit.record("run.priority", f"#{run_id}", str(value))
     return get_run(run_id)
@@ -117,7 +147,7 @@ def retry(run_ids: int | Iterable[int]) -> list[RunView]:
     Raises:
         UserError: a run is still queued or running, or its job was removed.
     """
-    ids = [run_ids] if isinstance(run_ids, int) else [int(i) for i in run_ids]
+    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
     new_ids = []
     with database.atomic():
         for run_id in ids:
@@ -140,7 +170,7 @@ def remove(run_ids: int | Iterable[int]) -> int:
     Returns:
         How many runs were deleted.
     """
-    ids = [run_ids] if isinstance(run_ids, int) else [int(i) for i in run_ids]
+    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
     with database.atomic():
         rows = list(Run.select(Run.id, Run.status).where(Run.id.in_(ids)))
         found = {r.id for r in rows}
@@ -161,7 +191,7 @@ def cancel(run_ids: int | Iterable[int]) -> list[RunView]:
     Raises:
         UserError: a run is already finished.
     """
-    ids = [run_ids] if isinstance(run_ids, int) else [int(i) for i in run_ids]
+    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
     now = utc_now().timestamp()
     with database.atomic():
         for run_id in ids:
@@ -181,7 +211,7 @@ def cancel(run_ids: int | Iterable[int]) -> list[RunView]:
 
 def mark_seen(run_id: int) -> None:
     """Clear a run's unread-log mark."""
-    Run.update(log_seen=True).where((Run.id == int(run_id)) & (Run.log_seen == False)).execute()  # noqa: E712
+    Run.update(log_seen=True).where((Run.id == run_id_value(run_id)) & (Run.log_seen == False)).execute()  # noqa: E712
 
 
 # --- queues -----------------------------------------------------------------
@@ -198,13 +228,15 @@ def set_queue(name: str = "default", *, interval: float | None = None, concurren
     Raises:
         UserError: a negative interval or a concurrency below 1.
     """
+    if not QUEUE_RE.match(str(name)):
+        raise UserError(f"queue {name!r}: use letters, digits, '.', '_' or '-'")
     changes: dict[str, Any] = {}
     if interval is not None:
         try:
             value = float(interval)
         except (TypeError, ValueError):
             raise UserError(f"interval {interval!r}: expected seconds") from None
-        if not 0 <= value <= 7 * 86400:
+        if not 0 <= value <= 7 * 86400:  # also refuses NaN
             raise UserError(f"interval {interval!r}: must be between 0 and 604800 seconds")
         changes["interval"] = value
     if concurrency is not None:

@@ -54,11 +54,11 @@ class Level(IntEnum):
         Raises:
             ValueError: not a level.
         """
-        if isinstance(text, int) or (isinstance(text, str) and text.isdigit()):
-            return cls(int(text))
         try:
+            if isinstance(text, int) or (isinstance(text, str) and text.strip().isdigit()):
+                return cls(int(text))
             return cls[str(text).strip().upper()]
-        except KeyError:
+        except (KeyError, ValueError):
             names = ", ".join(level.name.lower() for level in cls)
             raise ValueError(f"unknown log level {text!r} (expected one of {names})") from None
 

@@ -1,0 +1,55 @@
+"""The demo database behind ``jobtui --demo``: the sample jobs, one run of each queued."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from jobtui.config import Settings
+from jobtui.engine.jobs import import_jobs
+from jobtui.engine.runs import enqueue
+from jobtui.engine.session import close_thread_connection, open_store
+from jobtui.errors import UserError
+
+DEMO_DIR = "demo"  # folder under the data directory
+DEMO_DB = "jobtui-demo.db"
+SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def sample_jobs_file() -> Path:
+    """``sample_scripts/jobs.toml`` next to the package (a source checkout)."""
+    import jobtui
+
+    return Path(jobtui.__file__).resolve().parent.parent / "sample_scripts" / "jobs.toml"
+
+
+def prepare_demo(settings: Settings) -> Settings:
+    """Build a fresh demo database and return settings pointing at it.
+
+    The previous demo database under ``<data dir>/demo`` is wiped; the sample jobs
+    are imported and one run of each is queued, so an agent has work at once.
+
+    Raises:
+        UserError: the sample jobs are missing (an installed wheel ships without
+            them) or the demo folder cannot be written.
+    """
+    jobs_file = sample_jobs_file()
+    if not jobs_file.is_file():
+        raise UserError(f"demo: sample jobs not found at {jobs_file} (run from a source checkout)")
+    folder = settings.data_dir / DEMO_DIR
+    path = folder / DEMO_DB
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix in SQLITE_SIDE_FILES:
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    except OSError as exc:
+        raise UserError(f"demo: cannot prepare {folder}: {exc.strerror}") from None
+    demo = replace(settings, db=f"sqlite:///{path}")
+    close_thread_connection()
+    open_store(demo)
+    for job in import_jobs(jobs_file):
+        enqueue(job.name)
+    return demo
+
+
+__all__ = ["prepare_demo", "sample_jobs_file"]
