@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import subprocess
@@ -25,6 +26,11 @@ def main() -> None:
     from jobtui.engine import add_job, open_store
     from jobtui.store import database
 
+    # An installed package has its bytecode compiled (pip does it); an editable
+    # checkout run with PYTHONDONTWRITEBYTECODE would recompile on every start.
+    import jobtui
+
+    compileall.compile_dir(os.path.dirname(jobtui.__file__), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         open_store(load_settings(db=url))
