@@ -9,6 +9,7 @@ running script finish within the grace period, then kills its group and exits.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from jobtui.config import Settings
 from jobtui.engine import claim as store_ops
 from jobtui.engine.capture import LogCapture
 from jobtui.engine.claim import Claimed
+from jobtui.engine.flusher import Flusher
 from jobtui.engine.queries import live_agents
 from jobtui.engine.runner import Outcome, Runner, RunSpec, SyncReply, base_env
 from jobtui.engine.session import close_thread_connection, open_store
@@ -80,6 +82,7 @@ class Agent:
         self._heartbeat: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._env = base_env()
+        self._flusher = Flusher(self.name, self.lease, lambda: utc_now().timestamp())
 
     # --- control ---------------------------------------------------------
 
@@ -111,6 +114,7 @@ class Agent:
         finally:
             self._stop.set()
             self._wake.set()
+            self._flusher.close()
             self._heartbeat.join(timeout=max(5.0, self.settings.heartbeat * 2))
             self._deregister()
             if self._tmp is not None:
@@ -174,8 +178,13 @@ class Agent:
                              max_bytes=self.settings.log_max_bytes)
         runner = Runner(spec, lambda chunks, capture: SyncReply(), capture, workspace=self._workspace(),
                         grace=self.settings.grace, stopping=self._stopping, env=self._env)
-        runner.sync = self._syncer(run_id, runner)
+        runner.sync = self._flusher.syncer(run_id, lambda: runner.pid)
         outcome = runner.execute()
+        last, unwritten = self._flusher.drain(run_id)
+        if unwritten:
+            outcome = dataclasses.replace(outcome, chunks=(*unwritten, *outcome.chunks))
+        if not last.owned:
+            outcome = dataclasses.replace(outcome, owned=False)
         now = utc_now().timestamp()
         next_claim = None
         with database.atomic():
@@ -204,16 +213,6 @@ class Agent:
 
     def _may_claim(self) -> bool:
         return not (self._stop.is_set() or self._paused or self._draining)
-
-    def _syncer(self, run_id: int, runner: Runner) -> Callable[[list, LogCapture], SyncReply]:
-        def sync(chunks: list, capture: LogCapture) -> SyncReply:
-            owned, cancel = store_ops.sync(
-                run_id, self.name, chunks, log_lines=capture.stored_lines, log_bytes=capture.stored_bytes,
-                progress=capture.captured.progress, warnings=capture.captured.warnings,
-                pid=runner.pid, lease=self.lease, now=utc_now().timestamp())
-            return SyncReply(owned=owned, cancel=cancel)
-
-        return sync
 
     # --- heartbeat -------------------------------------------------------
 

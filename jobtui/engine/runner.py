@@ -294,7 +294,7 @@ class Runner:
                 elif now - term_at >= self.grace:
                     kill_group(process.pid)
                     term_at = float("inf")
-                if now >= next_sync or capture.sealed_count >= 4:
+                if now >= next_sync or capture.sealed_count:
                     reply = self.sync(capture.take(), capture)
                     next_sync = now + SYNC_EVERY
                     if not reply.owned and owned:
