@@ -179,7 +179,11 @@ class Agent:
         runner = Runner(spec, lambda chunks, capture: SyncReply(), capture, workspace=self._workspace(),
                         grace=self.settings.grace, stopping=self._stopping, env=self._env)
         runner.sync = self._flusher.syncer(run_id, lambda: runner.pid)
-        outcome = runner.execute()
+        try:
+            outcome = runner.execute()
+        except Exception as exc:  # noqa: BLE001 - one broken run must not take the agent down
+            log.exception("run #%s: the runner failed", run_id)
+            outcome = runner.crashed(exc)
         last, unwritten = self._flusher.drain(run_id)
         if unwritten:
             outcome = dataclasses.replace(outcome, chunks=(*unwritten, *outcome.chunks))

@@ -84,6 +84,7 @@ class LogCapture:
     _tail: deque[_Piece] = field(default_factory=deque)
     _tail_lines: int = 0
     _tail_bytes: int = 0
+    _head_full: bool = False
 
     # --- input -----------------------------------------------------------
 
@@ -177,26 +178,59 @@ class LogCapture:
     # --- chunks ----------------------------------------------------------
 
     def _store(self, text: bytes, lines: int, levels: int) -> None:
-        size = len(text)
-        if self.stored_lines + lines <= self.max_lines // 2 and self.stored_bytes + size <= self.max_bytes // 2:
-            self._open.append(_Piece(text, lines, levels))
-            self._open_lines += lines
-            self._open_bytes += size
-            self.stored_lines += lines
-            self.stored_bytes += size
-            if self._open_lines >= CHUNK_LINES or self._open_bytes >= CHUNK_BYTES:
-                self._seal()
-            return
-        # Past the head: keep a bounded tail in memory, written when the run ends.
+        """Keep lines: in the head while it has room, then in a bounded tail."""
+        if not self._head_full:
+            room_lines = self.max_lines // 2 - self.stored_lines
+            room_bytes = self.max_bytes // 2 - self.stored_bytes
+            if lines <= room_lines and len(text) <= room_bytes:
+                self._append_head(_Piece(text, lines, levels))
+                return
+            # The head fills up inside this piece: top it up line by line, the rest is tail.
+            self._head_full = True
+            head, rest = _split_lines(text, lines, room_lines, room_bytes)
+            if head is not None:
+                self._append_head(_Piece(head[0], head[1], levels))
+            if rest is None:
+                return
+            text, lines = rest
         self._tail.append(_Piece(text, lines, levels))
         self._tail_lines += lines
-        self._tail_bytes += size
-        while self._tail and (self._tail_lines > self.max_lines // 2 or self._tail_bytes > self.max_bytes // 2):
-            gone = self._tail.popleft()
-            self._tail_lines -= gone.lines
-            self._tail_bytes -= len(gone.text)
-            self.dropped_lines += gone.lines
-            self.dropped_bytes += len(gone.text)
+        self._tail_bytes += len(text)
+        budget_lines, budget_bytes = self.max_lines // 2, self.max_bytes // 2
+        while self._tail_lines > budget_lines or self._tail_bytes > budget_bytes:
+            first = self._tail[0]
+            excess_lines = self._tail_lines - budget_lines
+            if first.lines <= excess_lines or self._tail_bytes - len(first.text) >= budget_bytes:
+                self._tail.popleft()
+                self._forget(first.lines, len(first.text))
+                continue
+            # Drop only the oldest lines of the first piece.
+            keep_lines = first.lines - max(excess_lines, 1 if self._tail_bytes > budget_bytes else 0)
+            if self._tail_bytes > budget_bytes:
+                keep_lines = min(keep_lines, _lines_within(first.text, first.lines,
+                                                            budget_bytes - (self._tail_bytes - len(first.text))))
+            if keep_lines <= 0:
+                self._tail.popleft()
+                self._forget(first.lines, len(first.text))
+                continue
+            kept = _last_lines(first.text, first.lines, keep_lines)
+            self._tail[0] = _Piece(kept, keep_lines, first.levels)
+            self._forget(first.lines - keep_lines, len(first.text) - len(kept))
+
+    def _forget(self, lines: int, size: int) -> None:
+        self._tail_lines -= lines
+        self._tail_bytes -= size
+        self.dropped_lines += lines
+        self.dropped_bytes += size
+
+    def _append_head(self, piece: _Piece) -> None:
+        self._open.append(piece)
+        self._open_lines += piece.lines
+        self._open_bytes += len(piece.text)
+        self.stored_lines += piece.lines
+        self.stored_bytes += len(piece.text)
+        if self._open_lines >= CHUNK_LINES or self._open_bytes >= CHUNK_BYTES:
+            self._seal()
 
     def _seal(self) -> None:
         if not self._open:
@@ -214,9 +248,10 @@ class LogCapture:
         """Chunks ready to write: sealed ones, plus the open one (and the tail if final)."""
         self._seal()
         if final and (self._tail or self.dropped_lines):
-            marker = (CODE[(Level.WARNING, False)] + f"jobtui: {self.dropped_lines} lines "
-                      f"({self.dropped_bytes} bytes) dropped to keep the log within its limits").encode()
-            self._tail.appendleft(_Piece(marker, 1, level_bit(Level.WARNING)))
+            if self.dropped_lines:
+                marker = (CODE[(Level.WARNING, False)] + f"jobtui: {self.dropped_lines} lines "
+                          f"({self.dropped_bytes} bytes) dropped to keep the log within its limits").encode()
+                self._tail.appendleft(_Piece(marker, 1, level_bit(Level.WARNING)))
             for piece in self._tail:
                 self._open.append(piece)
                 self._open_lines += piece.lines
@@ -224,6 +259,7 @@ class LogCapture:
                 self.stored_lines += piece.lines
                 self.stored_bytes += len(piece.text)
             self._tail.clear()
+            self._tail_lines = self._tail_bytes = 0
             self._seal()
         chunks, self._sealed = self._sealed, []
         return chunks
@@ -237,6 +273,41 @@ class LogCapture:
     def pending(self) -> bool:
         """Whether lines wait to be written."""
         return bool(self._sealed or self._open)
+
+
+def _split_lines(text: bytes, lines: int, room_lines: int,
+                 room_bytes: int) -> tuple[tuple[bytes, int] | None, tuple[bytes, int] | None]:
+    """Split encoded lines into the first ones that fit the room and the rest."""
+    take = max(0, min(lines, room_lines))
+    parts = text.split(b"\n", take) if take else [text]
+    size = 0
+    fit = 0
+    for part in parts[:take]:
+        if size + len(part) + (1 if fit else 0) > room_bytes:
+            break
+        size += len(part) + (1 if fit else 0)
+        fit += 1
+    head = (b"\n".join(parts[:fit]), fit) if fit else None
+    rest_parts = parts[fit:]
+    rest = (b"\n".join(rest_parts), lines - fit) if lines - fit > 0 else None
+    return head, rest
+
+
+def _last_lines(text: bytes, lines: int, keep: int) -> bytes:
+    """The last ``keep`` of the ``lines`` encoded lines of ``text``."""
+    if keep >= lines:
+        return text
+    return text.split(b"\n", lines - keep)[-1]
+
+
+def _lines_within(text: bytes, lines: int, budget: int) -> int:
+    """How many of the last lines of ``text`` fit in ``budget`` bytes."""
+    if budget <= 0:
+        return 0
+    if len(text) <= budget:
+        return lines
+    cut = text.find(b"\n", len(text) - budget - 1)
+    return 0 if cut < 0 else text.count(b"\n", cut + 1) + 1
 
 
 PREFIX_BYTES = protocol.PREFIX.encode()

@@ -111,7 +111,10 @@ def parse_params(value: Any) -> dict[str, str]:
             raise UserError(f"parameter name {key!r}: use letters, digits and '_', not starting with a digit")
         if isinstance(val, (dict, list)):
             raise UserError(f"parameter {key!r}: expected a text or number, not a {type(val).__name__}")
-        params[str(key)] = "" if val is None else (json.dumps(val) if isinstance(val, bool) else str(val))
+        text = "" if val is None else (json.dumps(val) if isinstance(val, bool) else str(val))
+        if "\x00" in text:
+            raise UserError(f"parameter {key!r}: contains a NUL character, which no script can receive")
+        params[str(key)] = text
     return params
 
 

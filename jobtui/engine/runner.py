@@ -189,7 +189,7 @@ class Runner:
         result_file = str(self.workspace / f"result-{self.spec.run_id}-{self.spec.attempt}.json")
         try:
             process = self._start(result_file)
-        except OSError as exc:
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
             return self._not_started(exc)
         self.pid = process.pid
         ended, owned = self._watch(process)
@@ -198,6 +198,16 @@ class Runner:
         if problem:
             self.capture.note(problem)
         return self._verdict(ended, owned, exit_code, file_result, file_feedback)
+
+    def crashed(self, exc: Exception) -> Outcome:
+        """The outcome of a run whose runner itself failed: failed, with the reason."""
+        if self.pid is not None:
+            kill_group(self.pid)
+        self.capture.note(f"jobtui failed running this script: {type(exc).__name__}: {exc}", Level.ERROR)
+        chunks = self.capture.take(final=True)
+        return Outcome(RunState.FAILED, RESULT_FAILED, f"internal error: {type(exc).__name__}: {exc}", None,
+                       self.capture.captured.progress, self.capture.captured.warnings,
+                       self.capture.stored_lines, self.capture.stored_bytes, tuple(chunks), True, self.pid)
 
     # --- start -----------------------------------------------------------
 
@@ -211,8 +221,8 @@ class Runner:
         )
         return process
 
-    def _not_started(self, exc: OSError) -> Outcome:
-        reason = exc.strerror or str(exc)
+    def _not_started(self, exc: Exception) -> Outcome:
+        reason = getattr(exc, "strerror", None) or str(exc)
         where = self.spec.argv[0] if self.spec.argv else self.spec.job
         self.capture.note(f"cannot start {where}: {reason}", Level.ERROR)
         chunks = self.capture.take(final=True)

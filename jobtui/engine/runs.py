@@ -68,6 +68,8 @@ def new_run(job: Job, *, command: str = "", params: Mapping[str, Any] | None = N
     """
     if len(command) > MAX_COMMAND:
         raise UserError(f"command text: {len(command)} characters, at most {MAX_COMMAND}")
+    if "\x00" in command:
+        raise UserError("command text: contains a NUL character, which no script can receive")
     merged = {**json.loads(job.params or "{}"), **parse_params(dict(params or {}))}
     return Run.insert(
         job=job.id, job_name=job.name, command=command, params=json.dumps(merged, sort_keys=True),
@@ -107,6 +109,8 @@ def enqueue(job_name: str, *, command: str = "", params: Mapping[str, Any] | Non
     """
     with database.atomic():
         job = get_job_row(job_name)
+        if not job.enabled:
+            raise UserError(f"job {job_name!r} is disabled; enable it first")
         run_id = new_run(job, command=command, params=params, priority=priority)
         if now_:
             Run.update(lane=0, urgent_at=utc_now().timestamp()).where(Run.id == run_id).execute()

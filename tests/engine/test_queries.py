@@ -1,0 +1,150 @@
+"""Hot paths pinned by query counts (playhouse ``count_queries``), never by timings."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import agent_procs, script  # noqa: F401 - agent_procs is a fixture
+from playhouse.test_utils import count_queries
+
+from jobtui import clock, engine
+from jobtui.engine import claim
+from jobtui.engine.runner import Outcome
+from jobtui.engine.states import RunState
+from jobtui.store import Job, LogChunk, Run, database
+
+OK = script("ok.sh")
+
+
+def now() -> float:
+    return clock.utc_now().timestamp()
+
+
+def fill(jobs: int, runs_per_state: int) -> None:
+    """Add ``jobs`` jobs, and ``runs_per_state`` runs for each listing, written directly (fast)."""
+    t = now()
+    first = Job.select().count()
+    with database.atomic():
+        for i in range(first, first + jobs):
+            engine.add_job(f"job-{i:04d}", OK, schedules=["*/5 * * * *"] if i % 2 else None)
+        names = dict(Job.select(Job.id, Job.name).tuples())
+        job_ids = sorted(names)
+        rows = []
+        for n in range(runs_per_state):
+            job = job_ids[n % len(job_ids)]
+            base = {"job": job, "job_name": names[job], "queued_at": t - 100 + n, "feedback": None}
+            rows.append({**base, "status": "queued", "started_at": None, "finished_at": None})
+            rows.append({**base, "status": "succeeded", "started_at": t - 50, "finished_at": t - 40 + n})
+            rows.append({**base, "status": "failed", "started_at": t - 50, "finished_at": t - 40 + n,
+                         "feedback": "exit status 1"})
+        for start in range(0, len(rows), 100):
+            Run.insert_many(rows[start:start + 100]).execute()
+
+
+def queries_of(call) -> tuple[int, object]:
+    with count_queries() as counter:
+        result = call()
+    return counter.count, result
+
+
+LISTINGS = {  # name: (call, most queries it may make)
+    "queue_page": (lambda: engine.queue_page(limit=1000), 2),  # the count, the page
+    "failed_page": (lambda: engine.failed_page(limit=1000), 2),
+    "executed_page": (lambda: engine.executed_page(limit=1000), 2),
+    "runs_page": (lambda: engine.runs_page(limit=1000), 2),
+    "jobs_page": (lambda: engine.jobs_page(limit=1000), 4),  # + the latest runs, the durations
+    "tab_counts": (engine.tab_counts, 3),
+    "queues": (engine.queues, 2),
+}
+
+
+@pytest.mark.parametrize("name", list(LISTINGS))
+def test_listings_make_the_same_few_queries_for_10_and_200_rows(db, name: str) -> None:
+    call, most = LISTINGS[name]
+    fill(jobs=10, runs_per_state=10)
+    small, result = queries_of(call)
+    if hasattr(result, "rows"):
+        assert len(result.rows) >= 10
+    fill(jobs=190, runs_per_state=190)
+    large, result = queries_of(call)
+    if hasattr(result, "rows"):
+        assert len(result.rows) >= 200
+    assert small == large
+    assert large <= most
+
+
+def test_jobs_page_summaries_come_from_three_lookups(db) -> None:
+    fill(jobs=200, runs_per_state=400)
+    count, page = queries_of(lambda: engine.jobs_page(limit=1000))
+    assert count <= 4  # the count, the jobs, their latest runs, their durations
+    assert all(job.last_status is not None for job in page.rows)
+    assert all(job.durations for job in page.rows)
+
+
+def _finish(run_id: int, agent: str) -> bool:
+    outcome = Outcome(RunState.SUCCEEDED, 3, None, 0, None, 0, 0, 0, ())
+    with database.atomic():
+        return claim.finish_in_transaction(run_id, "default", agent, outcome, now())
+
+
+@pytest.mark.parametrize("queued", [1, 300])
+def test_claim_and_finish_make_a_fixed_number_of_queries(db, queued: int) -> None:
+    engine.add_job("job", OK)
+    for _ in range(queued):
+        engine.enqueue("job")
+    claim_count, claimed = queries_of(lambda: claim.claim("tester", lease=30, now=now()))
+    assert claimed is not None
+    finish_count, owned = queries_of(lambda: _finish(claimed.run["id"], "tester"))
+    assert owned
+    assert claim_count <= 2  # the claiming UPDATE ... RETURNING, the job row
+    assert finish_count <= 2  # the finishing UPDATE, the queue's last finish
+
+
+def test_claim_and_finish_counts_do_not_depend_on_the_queue_length(db) -> None:
+    engine.add_job("job", OK)
+    counts = []
+    for queued in (1, 300):
+        Run.delete().execute()
+        for _ in range(queued):
+            engine.enqueue("job")
+        claim_count, claimed = queries_of(lambda: claim.claim("tester", lease=30, now=now()))
+        finish_count, _ = queries_of(lambda c=claimed: _finish(c.run["id"], "tester"))
+        counts.append((claim_count, finish_count))
+    assert counts[0] == counts[1]
+
+
+def test_a_stale_finish_writes_nothing(db) -> None:
+    engine.add_job("job", OK)
+    run_id = engine.enqueue("job").id
+    claimed = claim.claim("old-owner", lease=30, now=now())
+    assert claimed.run["id"] == run_id
+    Run.update(agent="new-owner").where(Run.id == run_id).execute()
+    assert not _finish(run_id, "old-owner")
+    assert engine.get_run(run_id).status == RunState.RUNNING
+    owned, _ = claim.sync(run_id, "old-owner", [], log_lines=0, log_bytes=0, progress=5, warnings=0, pid=1,
+                          lease=30, now=now())
+    assert not owned
+    assert engine.get_run(run_id).progress is None
+
+
+def test_ten_thousand_lines_are_stored_in_a_few_rows(db, agent_procs) -> None:
+    engine.add_job("chatty", f"{script('many_lines.py')} 10000")
+    run_id = engine.enqueue("chatty").id
+    agent_procs.run_burst(db.db_url)
+    assert engine.get_run(run_id).status == RunState.SUCCEEDED
+    assert engine.line_count(run_id) == 10_000
+    rows = LogChunk.select().where(LogChunk.run == run_id).count()
+    assert 1 <= rows <= 30
+
+
+def test_reading_a_window_of_a_long_log_is_a_fixed_number_of_queries(db, agent_procs) -> None:
+    engine.add_job("chatty", f"{script('many_lines.py')} 50000")
+    run_id = engine.enqueue("chatty").id
+    agent_procs.run_burst(db.db_url)
+    counts = []
+    for start in (0, 25_000, 49_900):
+        count, lines = queries_of(lambda s=start: engine.read_lines(run_id, s, 100))
+        assert [line.text for line in lines] == [f"line {i}" for i in range(start, start + 100)]
+        counts.append(count)
+    assert len(set(counts)) == 1 and counts[0] <= 2
+    count, total = queries_of(lambda: engine.line_count(run_id))
+    assert (count, total) == (1, 50_000)

@@ -1,0 +1,126 @@
+"""Schema creation, its recorded version, refusing a newer one, upgrading an older one."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import peewee
+import pytest
+from playhouse.migrate import migrate
+
+from jobtui.errors import SchemaError
+from jobtui.store import SCHEMA_VERSION, ALL_MODELS, connect, database, schema_version
+from jobtui.store import schema as schema_module
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path):
+    path = tmp_path / "schema.db"
+    yield path
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+def _raw(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(sql, params).fetchall()
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def test_a_new_database_gets_every_table_and_the_version(sqlite_file: Path) -> None:
+    db = connect(f"sqlite:///{sqlite_file}")
+    tables = set(db.get_tables())
+    assert {model._meta.table_name for model in ALL_MODELS} <= tables
+    assert schema_version(db) == SCHEMA_VERSION
+    assert _raw(sqlite_file, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+
+
+def test_connecting_again_keeps_the_data(sqlite_file: Path) -> None:
+    url = f"sqlite:///{sqlite_file}"
+    connect(url)
+    database.execute_sql("INSERT INTO queue (name, concurrency, interval, paused) VALUES ('q1', 3, 0, 0)")
+    database.close()
+    connect(url)
+    assert database.execute_sql("SELECT concurrency FROM queue WHERE name = 'q1'").fetchone() == (3,)
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(sqlite_file: Path) -> None:
+    url = f"sqlite:///{sqlite_file}"
+    connect(url)
+    database.close()
+    newer = SCHEMA_VERSION + 5
+    _raw(sqlite_file, "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(newer),))
+    with pytest.raises(SchemaError) as info:
+        connect(url)
+    message = str(info.value)
+    assert str(newer) in message and str(SCHEMA_VERSION) in message
+    assert "newer" in message and "upgrade jobtui" in message
+    assert "\n" not in message
+    # Refused, not touched.
+    assert _raw(sqlite_file, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(newer),)]
+
+
+def test_an_older_schema_is_upgraded_in_place(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{sqlite_file}"
+    connect(url)
+    database.execute_sql("INSERT INTO queue (name, concurrency, interval, paused) VALUES ('keep', 2, 0, 0)")
+    database.close()
+
+    calls: list[int] = []
+
+    def add_colour(migrator) -> None:
+        calls.append(2)
+        migrate(migrator.add_column("job", "colour", peewee.TextField(null=True)))
+
+    def add_index(migrator) -> None:
+        calls.append(3)
+        migrate(migrator.add_index("job", ("colour",), False))
+
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+    monkeypatch.setattr(schema_module, "UPGRADES", {SCHEMA_VERSION + 1: add_colour, SCHEMA_VERSION + 2: add_index})
+    connect(url)
+    database.close()
+
+    assert calls == [2, 3]  # in order, each once
+    columns = [row[1] for row in _raw(sqlite_file, "PRAGMA table_info(job)")]
+    assert "colour" in columns
+    indexes = [row[1] for row in _raw(sqlite_file, "PRAGMA index_list(job)")]
+    assert any("colour" in name for name in indexes)
+    assert _raw(sqlite_file, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION + 2),)]
+    assert _raw(sqlite_file, "SELECT concurrency FROM queue WHERE name = 'keep'") == [(2,)]
+
+    # Upgraded once: connecting again runs nothing.
+    connect(url)
+    assert calls == [2, 3]
+
+
+def test_a_failed_upgrade_leaves_the_old_version(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{sqlite_file}"
+    connect(url)
+    database.close()
+
+    def broken(migrator) -> None:
+        migrate(migrator.add_column("job", "half", peewee.TextField(null=True)))
+        raise RuntimeError("upgrade bug")
+
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(schema_module, "UPGRADES", {SCHEMA_VERSION + 1: broken})
+    with pytest.raises(RuntimeError):
+        connect(url)
+    database.close()
+    assert _raw(sqlite_file, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+    columns = [row[1] for row in _raw(sqlite_file, "PRAGMA table_info(job)")]
+    assert "half" not in columns  # the upgrade ran in one transaction
+
+
+def test_postgres_schema_version_is_recorded(pg_settings) -> None:
+    try:
+        db = connect(pg_settings.db_url)
+        assert schema_version(db) == SCHEMA_VERSION
+    finally:
+        database.close()
