@@ -40,7 +40,7 @@ from jobtui.store import Queue, Run, database
 log = logging.getLogger("jobtui.agent")
 
 CLEANUP_EVERY = 300.0  # seconds between two cleanup passes of one agent
-LEASE_HEARTBEATS = 5  # default lease: this many heartbeats
+STATE_BEAT = 0.5  # seconds: the soonest an agent beats again to show that its current run changed
 
 
 def host_name() -> str:
@@ -80,6 +80,8 @@ class Agent:
         self._done = 0
         self._failed = 0
         self._heartbeat: threading.Thread | None = None
+        self._changed = threading.Event()
+        self._last_beat = 0.0
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._env = base_env()
         self._flusher = Flusher(self.name, self.lease, lambda: utc_now().timestamp())
@@ -92,6 +94,7 @@ class Agent:
             self._stop_deadline = time.monotonic() + (self.settings.grace if grace is None else grace)
         self._stop.set()
         self._wake.set()
+        self._changed.set()
 
     def _stopping(self) -> float | None:
         return self._stop_deadline
@@ -114,6 +117,7 @@ class Agent:
         finally:
             self._stop.set()
             self._wake.set()
+            self._changed.set()
             self._flusher.close()
             self._heartbeat.join(timeout=max(5.0, self.settings.heartbeat * 2))
             self._deregister()
@@ -173,6 +177,7 @@ class Agent:
         """Run a claimed run, record its end, and claim the next one in the same transaction."""
         run_id = claimed.run["id"]
         self._current = run_id
+        self._changed.set()
         spec = RunSpec.build(claimed.run, claimed.job)
         capture = LogCapture(threshold=spec.log_level, max_lines=self.settings.log_max_lines,
                              max_bytes=self.settings.log_max_bytes)
@@ -199,6 +204,7 @@ class Agent:
                     tick()
                 next_claim = store_ops.claim_in_transaction(self.name, self.queues, self.lease, now)
         self._current = None
+        self._changed.set()
         if not owned:
             log.warning("run #%s was taken from agent %s (lease expired); its result was discarded",
                         run_id, self.name)
@@ -230,7 +236,15 @@ class Agent:
     def _heartbeat_loop(self) -> None:
         last_cleanup = 0.0
         try:
-            while not self._stop.wait(self.settings.heartbeat):
+            while not self._stop.is_set():
+                self._changed.wait(self.settings.heartbeat)
+                self._changed.clear()
+                if self._stop.is_set():
+                    break
+                # An early beat (the current run changed) shows within a moment, but at
+                # most every STATE_BEAT seconds, so a stream of short runs adds few commits.
+                time.sleep(max(0.0, self._last_beat + STATE_BEAT - time.monotonic()))
+                self._last_beat = time.monotonic()
                 try:
                     self._beat()
                     if time.monotonic() - last_cleanup > CLEANUP_EVERY:
