@@ -53,6 +53,8 @@ class Settings:
     """Bytes stored per run; past it the head and the tail are kept."""
     log_flush: float = 0.2
     """Seconds between two flushes of a running job's log lines."""
+    jobs: str = ""
+    """Folder of TOML job files (``--jobs-dir``); empty means ``jobs`` in the config directory."""
     keys: dict[str, str] = field(default_factory=dict)
     """Key remapping for the dashboard: binding id to key."""
 
@@ -69,10 +71,14 @@ class Settings:
 
     @property
     def jobs_dir(self) -> Path:
-        return self.config_dir / "jobs"
+        """The folder of TOML job files agents load and watch."""
+        return Path(self.jobs).expanduser() if self.jobs else self.config_dir / "jobs"
 
 
-_ENV_KEYS = {"db", "heartbeat", "lease", "poll", "grace", "log_max_lines", "log_max_bytes"}
+SECTIONS = {"smtp"}
+"""Tables of config.toml read by the module that owns them (engine.reports reads [smtp])."""
+
+_ENV_KEYS = {"db", "heartbeat", "lease", "poll", "grace", "log_max_lines", "log_max_bytes", "jobs"}
 
 
 def load_settings(**flags: Any) -> Settings:
@@ -90,7 +96,8 @@ def load_settings(**flags: Any) -> Settings:
         "config_dir": os.environ.get(ENV_PREFIX + "CONFIG_DIR"),
     }
     settings = replace(settings, **{k: Path(v) for k, v in env_dirs.items() if v})
-    settings = _apply(settings, _read_file(settings.config_file), str(settings.config_file))
+    values = {k: v for k, v in _read_file(settings.config_file).items() if k not in SECTIONS}
+    settings = _apply(settings, values, str(settings.config_file))
     env = {
         key: os.environ[ENV_PREFIX + key.upper()]
         for key in _ENV_KEYS

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from jobtui.clock import utc_now
@@ -30,16 +30,21 @@ from jobtui.engine import claim as store_ops
 from jobtui.engine.capture import LogCapture
 from jobtui.engine.claim import Claimed
 from jobtui.engine.flusher import Flusher
+from jobtui.engine.jobfiles import JobsDir
 from jobtui.engine.queries import live_agents
-from jobtui.engine.runner import Outcome, Runner, RunSpec, SyncReply, base_env
+from jobtui.engine.reports import needs_report, send_report
+from jobtui.engine.runner import Runner, RunSpec, SyncReply, base_env
+from jobtui.engine.scheduler import Scheduler
 from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.states import AgentState, RunState
+from jobtui.engine.triggers import FileWatcher
 from jobtui.store import Agent as AgentRow
 from jobtui.store import Queue, Run, database
 
 log = logging.getLogger("jobtui.agent")
 
 CLEANUP_EVERY = 300.0  # seconds between two cleanup passes of one agent
+REPORT_WAIT = 40.0  # seconds a stopping agent waits for a report under way (hooks time out at 30)
 STATE_BEAT = 0.5  # seconds: the soonest an agent beats again to show that its current run changed
 
 
@@ -67,10 +72,8 @@ class Agent:
         self.queues = tuple(queues)
         self.host = host_name()
         self.name = name or f"{self.host}:{os.getpid()}:{secrets.token_hex(2)}"
-        self.tickers: list[Callable[[], object]] = []
-        """Called before each claim (the scheduler hooks in here)."""
-        self.finishers: list[Callable[[int, Outcome], object]] = []
-        """Called (in a thread of their own) after each finished run (reports hook in here)."""
+        self._services: list[JobsDir | Scheduler | FileWatcher] = []
+        self._reports: list[threading.Thread] = []
         self._stop = threading.Event()
         self._stop_deadline: float | None = None
         self._wake = threading.Event()
@@ -113,17 +116,45 @@ class Agent:
                                            daemon=True)
         self._heartbeat.start()
         try:
+            self._start_services()
             self._loop()
         finally:
             self._stop.set()
             self._wake.set()
             self._changed.set()
+            self._stop_services()
+            for report in self._reports:  # a mail or hook under way is not cut off
+                report.join(timeout=REPORT_WAIT)
             self._flusher.close()
             self._heartbeat.join(timeout=max(5.0, self.settings.heartbeat * 2))
             self._deregister()
             if self._tmp is not None:
                 self._tmp.cleanup()
         return 0
+
+    def _start_services(self) -> None:
+        """Job files, the scheduler and file triggers run inside every agent, so they
+        work headless; any number of agents may run them (fires and file changes are
+        deduplicated in the database). A burst agent queues what is due once."""
+        jobs_dir = JobsDir(self.settings)
+        jobs_dir.load()
+        scheduler = Scheduler()
+        if self.burst:
+            scheduler.tick()
+            return
+        jobs_dir.start()
+        scheduler.start(poll=self.settings.poll, on_queued=lambda _ids: self._wake.set())
+        watcher = FileWatcher(self.settings)
+        watcher.start()
+        self._services = [watcher, scheduler, jobs_dir]
+
+    def _stop_services(self) -> None:
+        for service in self._services:
+            try:
+                service.stop()
+            except Exception:  # noqa: BLE001 - stopping the rest matters more
+                log.exception("agent %s: stopping %s failed", self.name, type(service).__name__)
+        self._services = []
 
     def _register(self) -> None:
         now = utc_now().timestamp()
@@ -151,8 +182,6 @@ class Agent:
                     self._wake.wait(self.settings.poll)
                     self._wake.clear()
                     continue
-                for tick in self.tickers:
-                    tick()
                 claimed = store_ops.claim(self.name, self.queues, lease=self.lease,
                                           now=utc_now().timestamp())
                 if claimed is None:
@@ -200,8 +229,6 @@ class Agent:
             owned = outcome.owned and store_ops.finish_in_transaction(
                 run_id, claimed.run["queue"], self.name, outcome, now)
             if self._may_claim():
-                for tick in self.tickers:
-                    tick()
                 next_claim = store_ops.claim_in_transaction(self.name, self.queues, self.lease, now)
         self._current = None
         self._changed.set()
@@ -212,8 +239,11 @@ class Agent:
         self._done += 1
         if outcome.state not in (RunState.SUCCEEDED, RunState.WARNING):
             self._failed += 1
-        for finisher in self.finishers:
-            threading.Thread(target=_quietly, args=(finisher, run_id, outcome), daemon=True).start()
+        if claimed.job is not None and needs_report(claimed.job, outcome.state):
+            report = threading.Thread(target=send_report, args=(run_id, self.settings), daemon=True,
+                                      name=f"report #{run_id}")
+            report.start()
+            self._reports = [t for t in self._reports if t.is_alive()] + [report]
         return next_claim
 
     def _workspace(self) -> Path:
@@ -280,15 +310,6 @@ class Agent:
             log.warning("run #%s marked lost (agent %s went silent)", lost.id, lost.agent)
             if lost.host == self.host:
                 store_ops.kill_orphans(lost.id, lost.pid)
-
-
-def _quietly(finisher: Callable[[int, Outcome], object], run_id: int, outcome: Outcome) -> None:
-    try:
-        finisher(run_id, outcome)
-    except Exception:  # noqa: BLE001 - a report must never disturb the agent
-        log.exception("after-run hook failed for run #%s", run_id)
-    finally:
-        close_thread_connection()
 
 
 def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = None,

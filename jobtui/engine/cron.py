@@ -23,10 +23,11 @@ share a ``ZoneInfo`` compare by wall time, which is wrong across a fall-back.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
@@ -49,9 +50,22 @@ def _local_zone(tz_env: str | None) -> tzinfo:
             pass
     try:
         with open("/etc/localtime", "rb") as handle:
-            return ZoneInfo.from_file(handle, key="localtime")
+            return ZoneInfo.from_file(handle, key=_zoneinfo_key("/etc/localtime") or "localtime")
     except (OSError, ValueError):
         return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+
+
+def _zoneinfo_key(path: str) -> str | None:
+    """``Europe/Berlin`` for a link into a zoneinfo folder, else None."""
+    target = os.path.realpath(path)
+    marker = "/zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None
+
+
+def local_zone_name() -> str:
+    """The name of the zone a schedule without ``tz`` runs in, for display (``Europe/Berlin``)."""
+    tz = zone(None)
+    return getattr(tz, "key", None) or datetime.now(tz).tzname() or "local"
 
 
 def zone(name: str | None) -> tzinfo:
@@ -139,6 +153,19 @@ def resolve(naive: datetime, tz: tzinfo) -> datetime:
     return naive.replace(tzinfo=tz).astimezone(UTC)  # pragma: no cover - no zone has such a gap
 
 
+@lru_cache(maxsize=4096)
+def _prototype(expr: str) -> croniter:
+    """A parsed expression; parsing costs far more than one step, so it is done once."""
+    return croniter(expr, datetime(2000, 1, 1), max_years_between_matches=_MAX_YEARS)
+
+
+def _walker(expr: str, start: datetime) -> croniter:
+    """A fresh iterator over the naive wall-clock matches of ``expr`` after ``start``."""
+    walker = copy.copy(_prototype(expr))  # shares the parsed fields, which croniter never changes
+    walker.set_current(start, force=True)
+    return walker
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("expected an aware datetime")
@@ -149,7 +176,7 @@ def iter_fires(expr: str, after: datetime, tz: str | None = None) -> Iterator[da
     """Every fire strictly after ``after``, in order, without end (instants in UTC)."""
     z = zone(tz)
     after = _utc(after)
-    walker = croniter(expr, _wall(after, z), max_years_between_matches=_MAX_YEARS)
+    walker = _walker(expr, _wall(after, z))
     last: datetime | None = None
     while True:
         instant = resolve(walker.get_next(datetime), z)
@@ -191,7 +218,7 @@ def prev_fire(expr: str, until: datetime, tz: str | None = None) -> datetime | N
     """The latest fire at or before ``until`` (UTC), or None if it never fired in the search limit."""
     z = zone(tz)
     until = _utc(until)
-    walker = croniter(expr, _wall(until, z) + MAX_SHIFT, max_years_between_matches=_MAX_YEARS)
+    walker = _walker(expr, _wall(until, z) + MAX_SHIFT)
     try:
         while True:
             instant = resolve(walker.get_prev(datetime), z)

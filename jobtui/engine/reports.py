@@ -1,0 +1,303 @@
+"""Reports after a run: an e-mail to the job's recipients and the job's failure hook.
+
+The agent calls :func:`send_report` in a background thread once a run has
+finished. It never raises and never waits long: the SMTP exchange has a
+:data:`SMTP_TIMEOUT` per operation and the hook :data:`HOOK_TIMEOUT`, after which
+its process group is killed. Neither can change the run.
+
+Mail goes out when the job's ``report_on`` matches the final state:
+``failure`` = failed, timed out or lost; ``success`` = succeeded (with or without
+warnings); ``always`` = any final state, cancelled included; ``never``. The hook
+(``hook`` command line) runs on failure, with ``JOBTUI_RUN_ID``, ``JOBTUI_JOB``,
+``JOBTUI_STATUS`` and ``JOBTUI_FEEDBACK`` in its environment.
+
+SMTP settings are the ``[smtp]`` table of the config file, each overridable by a
+``JOBTUI_SMTP_<KEY>`` environment variable::
+
+    [smtp]
+    host = "mail.example.com"
+    port = 587                 # default: 25, 587 with starttls, 465 with ssl
+    tls = "starttls"           # none | starttls | ssl
+    user = "jobtui"            # optional: log in when set
+    password = "..."
+    sender = "jobtui@example.com"
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import signal
+import smtplib
+from collections.abc import Mapping
+import socket
+import ssl
+import subprocess
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jobtui.engine.logs import line_count, read_lines
+from jobtui.engine.records import RunView
+from jobtui.engine.states import RunState
+from jobtui.errors import UserError
+from jobtui.store import Job, Run, database
+
+log = logging.getLogger("jobtui")
+
+SMTP_TIMEOUT = 10.0  # seconds for each SMTP operation
+HOOK_TIMEOUT = 30.0  # seconds a hook may run before its process group is killed
+LOG_TAIL = 20  # log lines quoted in a report
+MAX_LINE = 500  # characters kept of one quoted log line
+TLS_MODES = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+SMTP_ENV = "JOBTUI_SMTP_"
+
+FAILURE = frozenset({RunState.FAILED, RunState.TIMED_OUT, RunState.LOST})
+SUCCESS = frozenset({RunState.SUCCEEDED, RunState.WARNING})
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how report mail is sent."""
+
+    host: str
+    port: int
+    tls: str = "none"
+    user: str | None = None
+    password: str | None = None
+    sender: str = ""
+    timeout: float = SMTP_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """What :func:`send_report` did, for logs and tests."""
+
+    run_id: int
+    mailed_to: tuple[str, ...] = ()
+    hook_exit: int | None = None
+    """The hook's exit status (-1: killed after the timeout), None if it did not run."""
+    errors: tuple[str, ...] = ()
+
+
+def smtp_config(settings: Any) -> SmtpConfig | None:
+    """The SMTP settings from the config file's ``[smtp]`` table and ``JOBTUI_SMTP_*``.
+
+    Returns:
+        None when no host is configured (mail is off).
+
+    Raises:
+        UserError: a malformed table or value.
+    """
+    table: dict[str, Any] = {}
+    path = Path(settings.config_file)
+    try:
+        with path.open("rb") as handle:
+            table = dict(tomllib.load(handle).get("smtp") or {})
+    except FileNotFoundError:
+        pass
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: {exc}") from None
+    for key in ("host", "port", "tls", "user", "password", "sender"):
+        value = os.environ.get(SMTP_ENV + key.upper())
+        if value is not None:
+            table[key] = value
+    unknown = set(table) - {"host", "port", "tls", "user", "password", "sender", "timeout"}
+    if unknown:
+        raise UserError(f"{path}: [smtp]: unknown key {sorted(unknown)[0]!r}")
+    host = str(table.get("host") or "").strip()
+    if not host:
+        return None
+    tls = str(table.get("tls") or "none").strip().lower()
+    if tls not in TLS_MODES:
+        raise UserError(f"{path}: [smtp] tls {tls!r}: expected one of {', '.join(TLS_MODES)}")
+    try:
+        port = int(table.get("port") or DEFAULT_PORTS[tls])
+        timeout = float(table.get("timeout") or SMTP_TIMEOUT)
+    except (TypeError, ValueError):
+        raise UserError(f"{path}: [smtp] port and timeout must be numbers") from None
+    sender = str(table.get("sender") or f"jobtui@{socket.gethostname()}")
+    return SmtpConfig(host, port, tls, table.get("user") or None, table.get("password") or None, sender, timeout)
+
+
+def wants_report(report_on: str, status: RunState | str) -> bool:
+    """Whether a job reporting ``report_on`` mails about a run that ended ``status``."""
+    state = RunState(status)
+    if report_on == "always":
+        return state not in (RunState.QUEUED, RunState.RUNNING)
+    if report_on == "failure":
+        return state in FAILURE
+    if report_on == "success":
+        return state in SUCCESS
+    return False
+
+
+def needs_report(job: Mapping[str, Any], status: RunState | str) -> bool:
+    """Whether a finished run of this job row calls for a mail or its failure hook.
+
+    The agent asks this with the job row it already holds, so runs that need no
+    report cost nothing more.
+    """
+    recipients = job.get("report_to") or "[]"
+    if recipients not in ("[]", "") and wants_report(job.get("report_on") or "never", status):
+        return True
+    return bool(job.get("hook")) and RunState(status) in FAILURE
+
+
+def _clean(text: str | None, limit: int = 4000) -> str:
+    """Text safe to quote: control characters (escape sequences included) dropped."""
+    value = "".join(ch for ch in (text or "") if ch in "\t\n" or ch.isprintable())
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def log_tail(run_id: int, count: int = LOG_TAIL) -> list[str]:
+    """The last ``count`` stored log lines of a run, as plain text."""
+    total = line_count(run_id)
+    lines = read_lines(run_id, max(0, total - count), count)
+    return [_clean(line.text, MAX_LINE) for line in lines]
+
+
+def compose(run: RunView, recipients: list[str], sender: str, tail: list[str]) -> EmailMessage:
+    """The report message for a finished run."""
+    duration = f"{run.duration:.1f} s" if run.duration is not None else "-"
+    message = EmailMessage()
+    message["Subject"] = f"[jobtui] {_clean(run.job, 128)}: {run.status.value} (run #{run.id})"
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    rows = [
+        ("Job", run.job),
+        ("Run", f"#{run.id} (attempt {run.attempt}, trigger {run.trigger})"),
+        ("State", run.status.value),
+        ("Feedback", run.feedback or "-"),
+        ("Duration", duration),
+        ("Started", run.started_at.isoformat() if run.started_at else "-"),
+        ("Finished", run.finished_at.isoformat() if run.finished_at else "-"),
+        ("Exit code", "-" if run.exit_code is None else str(run.exit_code)),
+        ("Agent", run.agent or "-"),
+    ]
+    if run.command:
+        rows.append(("Command", run.command))
+    body = "\n".join(f"{name + ':':<10} {_clean(value)}" for name, value in rows)
+    body += f"\n\nLast {len(tail)} log lines:\n" + ("\n".join(tail) if tail else "(no output)") + "\n"
+    message.set_content(body)
+    return message
+
+
+def mail(config: SmtpConfig, message: EmailMessage) -> None:
+    """Send one message.
+
+    Raises:
+        OSError, smtplib.SMTPException: the server refused or could not be reached.
+    """
+    if config.tls == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                                context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    with client:
+        if config.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if config.user:
+            client.login(config.user, config.password or "")
+        client.send_message(message)
+
+
+def run_hook(hook: str, run: RunView, *, workdir: str | None = None, timeout: float = HOOK_TIMEOUT) -> int:
+    """Run a job's hook command for a finished run; kill its process group after ``timeout``.
+
+    Returns:
+        Its exit status, or -1 if it was killed for running too long.
+
+    Raises:
+        OSError, ValueError: the hook could not be started.
+    """
+    env = dict(os.environ)
+    env.update({
+        "JOBTUI_RUN_ID": str(run.id),
+        "JOBTUI_JOB": run.job,
+        "JOBTUI_STATUS": run.status.value,
+        "JOBTUI_FEEDBACK": (run.feedback or "").replace("\0", ""),
+    })
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(shlex.split(hook), cwd=workdir or None, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            return -1
+        if code != 0:
+            errors.seek(0, os.SEEK_END)
+            errors.seek(max(0, errors.tell() - 500))
+            tail = errors.read().decode("utf-8", "replace").strip().splitlines()
+            log.warning("hook of job %s exited %s%s", run.job, code, f": {_clean(tail[-1])}" if tail else "")
+        return code
+
+
+def send_report(run_id: int, settings: Any) -> ReportResult:
+    """Mail the report and run the failure hook of a finished run, as the job asks.
+
+    Never raises: every problem is logged and listed in the result.
+    """
+    opened = database.obj is not None and database.is_closed()
+    try:
+        return _report(int(run_id), settings)
+    except Exception as exc:  # noqa: BLE001 - a report must never fail the agent
+        log.warning("report of run #%s: %s", run_id, exc, exc_info=True)
+        return ReportResult(int(run_id), errors=(str(exc),))
+    finally:
+        if opened and not database.is_closed():
+            database.close()
+
+
+def _report(run_id: int, settings: Any) -> ReportResult:
+    row = Run.select().where(Run.id == run_id).dicts().get_or_none()
+    if row is None:
+        return ReportResult(run_id, errors=(f"no run #{run_id}",))
+    run = RunView.from_row(row)
+    if run.status in (RunState.QUEUED, RunState.RUNNING):
+        return ReportResult(run_id, errors=(f"run #{run_id} is {run.status.value}, not finished",))
+    job = Job.get_or_none(Job.id == row["job"]) if row["job"] else Job.get_or_none(Job.name == run.job)
+    if job is None:
+        return ReportResult(run_id)
+    errors: list[str] = []
+    mailed: tuple[str, ...] = ()
+    recipients = [r for r in json.loads(job.report_to or "[]") if "@" in r and not set(r) & {"\r", "\n"}]
+    if recipients and wants_report(job.report_on, run.status):
+        try:
+            config = smtp_config(settings)
+            if config is None:
+                errors.append("no [smtp] host configured; report not mailed")
+            else:
+                mail(config, compose(run, recipients, config.sender, log_tail(run_id)))
+                mailed = tuple(recipients)
+        except (OSError, smtplib.SMTPException, UserError, ValueError) as exc:
+            errors.append(f"mail to {', '.join(recipients)}: {exc or type(exc).__name__}")
+    hook_exit = None
+    if job.hook and run.status in FAILURE:
+        try:
+            hook_exit = run_hook(job.hook, run, workdir=job.workdir)
+            if hook_exit == -1:
+                errors.append(f"hook killed after {HOOK_TIMEOUT:g} s")
+        except (OSError, ValueError) as exc:
+            errors.append(f"hook {job.hook!r}: {exc}")
+    for error in errors:
+        log.warning("report of run #%s (%s): %s", run_id, run.job, error)
+    return ReportResult(run_id, mailed, hook_exit, tuple(errors))
+
+
+__all__ = ["ReportResult", "SmtpConfig", "compose", "log_tail", "mail", "run_hook", "send_report",
+           "needs_report", "smtp_config", "wants_report"]  # fmt: skip

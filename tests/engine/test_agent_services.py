@@ -1,0 +1,83 @@
+"""What a running agent does besides executing runs: it fires cron schedules, file
+triggers, job files and reports, so all of them work headless (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from helpers import agent_procs, wait_final, wait_for, write_script  # noqa: F401 - agent_procs is a fixture
+
+from jobtui import clock, engine
+from jobtui.engine.agent import Agent
+from jobtui.store import Run
+
+
+def _runs_of(job: str) -> list:
+    return list(engine.runs_page(job=job).rows)
+
+
+def test_a_running_agent_fires_a_cron_schedule(db, tmp_path: Path) -> None:
+    ok = write_script(tmp_path, "ok.sh", "echo scheduled\n")
+    engine.add_job("every-minute", ok, schedules=["* * * * *@UTC"])
+    # Live just after the next minute boundary, so a fire is due without waiting a minute.
+    offset = (datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=1)
+              - datetime.now(UTC))
+    clock.set_clock(lambda: datetime.now(UTC) + offset)
+    agent = Agent(db)
+    thread = threading.Thread(target=agent.run, daemon=True)
+    thread.start()
+    try:
+        runs = wait_for(lambda: [r for r in _runs_of("every-minute") if r.status.value == "succeeded"],
+                        message="a scheduled run to succeed")
+    finally:
+        agent.stop()
+        thread.join(timeout=30)
+    assert runs[0].trigger == "cron"
+    assert not thread.is_alive()
+
+
+def test_a_running_agent_queues_a_run_for_a_new_file(db, db_url: str, tmp_path: Path, agent_procs) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    echo = write_script(tmp_path, "echo.sh", 'echo "got: $JOBTUI_COMMAND"\n')
+    engine.add_job("import-csv", echo, watch=[str(inbox / "*.csv")])
+    agent = agent_procs.start(db_url)
+    wait_for(lambda: engine.live_agents(), message="the agent to register")
+    # The first files seen are a baseline; write until the watcher has started and fires.
+    target = inbox / "orders.csv"
+
+    def fired() -> list:
+        if not _runs_of("import-csv"):
+            target.write_text(f"id\n{datetime.now().timestamp()}\n")
+        return _runs_of("import-csv")
+
+    # Rewrites come slower than the debounce (1 s), which would otherwise keep waiting.
+    runs = wait_for(fired, interval=3.0, message="a file-triggered run")
+    done = wait_final(runs[-1].id)
+    assert done.trigger == "file"
+    assert str(target) in done.command
+    assert done.status.value == "succeeded", agent.output
+
+
+def test_a_failed_run_calls_the_jobs_hook_even_in_burst_mode(db, db_url: str, tmp_path: Path,
+                                                             agent_procs) -> None:
+    marker = tmp_path / "hook-ran"
+    failing = write_script(tmp_path, "fail.sh", "echo broken >&2\nexit 4\n")
+    hook = write_script(tmp_path, "hook.sh", f'echo "$JOBTUI_JOB $JOBTUI_STATUS" > {marker}\n')
+    engine.add_job("fragile", failing, hook=hook)
+    run = engine.enqueue("fragile")
+    agent_procs.run_burst(db_url)
+    assert Run.get_by_id(run.id).status == "failed"
+    assert marker.read_text().split() == ["fragile", "failed"]
+
+
+def test_an_agent_loads_the_job_files_folder(db_url: str, tmp_path: Path, agent_procs) -> None:
+    jobs_dir = tmp_path / "jobs"
+    jobs_dir.mkdir()
+    ok = write_script(tmp_path, "ok.sh", "echo hi\n")
+    (jobs_dir / "team.toml").write_text(f'[[job]]\nname = "from-file"\ncommand = "{ok}"\n')
+    agent_procs.run_burst(db_url, jobs=str(jobs_dir))
+    engine.open_store(db_url)
+    assert engine.get_job("from-file").command == ok
