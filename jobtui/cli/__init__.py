@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "job": "jobtui.cli.jobs:job",
     "run": "jobtui.cli.runs:run_job",
     "notify": "jobtui.cli.runs:notify",
+    "notifications": "jobtui.cli.runs:notifications_list",
     "queue": "jobtui.cli.runs:queue_list",
     "runs": "jobtui.cli.runs:runs_list",
     "retry": "jobtui.cli.runs:retry",

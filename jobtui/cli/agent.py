@@ -27,12 +27,20 @@ MAX_COUNT = 1_000_000_000  # runs a retention policy may keep; larger values ove
                                                  "mark them lost (default: a small multiple of the heartbeat).")
 @click.option("--queue", "queues", multiple=True, metavar="Q", help="Serve only this queue; repeat for more.")
 @click.option("--name", metavar="NAME", help="Agent name (default: host and pid).")
+@click.option("--jobs-dir", metavar="DIR", help="Folder of TOML job files to load and watch "
+                                                "(default: jobs in the config directory).")
 @pass_settings
-def agent(settings: Settings, burst: bool, lease: str | None, queues: tuple[str, ...], name: str | None) -> None:
-    """Run a headless agent that claims and executes runs."""
+def agent(settings: Settings, burst: bool, lease: str | None, queues: tuple[str, ...], name: str | None,
+          jobs_dir: str | None) -> None:
+    """Run a headless agent: it claims and executes runs, fires schedules and file
+    triggers, loads job files and sends reports."""
+    import dataclasses
+
     from jobtui.engine.session import close_thread_connection
 
     lease_seconds = seconds(lease, "lease", minimum=0.001)
+    if jobs_dir is not None:
+        settings = dataclasses.replace(settings, jobs=jobs_dir)
     close_thread_connection()  # checked the URL and the schema; the agent opens its own
     from jobtui.engine.agent import run_agent
 

@@ -137,6 +137,28 @@ def notify(settings: Settings, event: str, command_text: str, as_json: bool) -> 
         emit(f"{ident}\t{cell(job)}")
 
 
+@click.command("notifications")
+@click.option("--unmatched", is_flag=True, help="Only notifications no job listened to.")
+@click.option("--limit", default=50, show_default=True, metavar="N", help="How many, newest first.")
+@json_option
+@pass_settings
+def notifications_list(settings: Settings, unmatched: bool, limit: str, as_json: bool) -> None:
+    """List received notifications and the runs they queued (unmatched ones too)."""
+    from jobtui.engine.triggers import notifications
+
+    views = notifications(limit=whole(limit, "limit", minimum=1, maximum=10_000), unmatched=unmatched)
+    if as_json:
+        emit_json(records_json(views))
+        return
+    if not views:
+        emit("no notifications received")
+        return
+    emit(table(["ID", "AT", "EVENT", "RUNS", "COMMAND"],
+               [[str(v.id), when(v.at), cell(v.event),
+                 ", ".join(f"#{r}" for r in v.runs) if v.runs else "none matched", cell(v.command)]
+                for v in views]))
+
+
 @click.command("queue")
 @click.option("--queue", "queue_name", metavar="Q", help="Only runs of this queue.")
 @json_option

@@ -313,15 +313,14 @@ def add_job(name: str, command: str, *, base: Path | None = None, source: str | 
         ensure_queue(values.get("queue", "default"))
         if existing is None:
             try:
-                job = Job.create(name=name, created_at=now, updated_at=now, source=source, **values)
+                Job.create(name=name, created_at=now, updated_at=now, source=source, **values)
             except peewee.IntegrityError:
                 raise UserError(f"job {name!r} already exists") from None
             audit.record("job.add", name)
         else:
             Job.update(updated_at=now, source=source, **values).where(Job.id == existing.id).execute()
-            job = Job.get_by_id(existing.id)
             audit.record("job.replace", name)
-    return job_view(job)
+    return _summary(name)
 
 
 def edit_job(name: str, *, base: Path | None = None, **changes: Any) -> JobView:
@@ -340,7 +339,13 @@ def edit_job(name: str, *, base: Path | None = None, **changes: Any) -> JobView:
             values["updated_at"] = utc_now().timestamp()
             Job.update(**values).where(Job.id == job.id).execute()
         audit.record("job.edit", name, ", ".join(sorted(changes)))
-        return job_view(Job.get_by_id(job.id))
+    return _summary(name)
+
+
+def _summary(name: str) -> JobView:
+    from jobtui.engine.queries import get_job  # the read side builds on this module
+
+    return get_job(name)
 
 
 def set_enabled(name: str, enabled: bool) -> JobView:

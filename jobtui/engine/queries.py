@@ -170,8 +170,19 @@ def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,
     else:
         query = query.order_by(Job.name)
     rows = list(query.offset(max(0, int(offset))).limit(limit).dicts())
+    return Page(tuple(_job_views(rows)), total, offset)
+
+
+def _job_views(rows: list[dict[str, Any]]) -> list[JobView]:
+    """Records for job rows with their run and schedule summaries (at most three more queries)."""
     latest = _latest_runs([r["id"] for r in rows])
     durations = recent_durations([r["name"] for r in rows])
+    scheduled = [r for r in rows if r["schedules"] not in (None, "", "[]")]
+    missed: dict[str, int] = {}
+    if scheduled:
+        from jobtui.engine.scheduler import missed_fires  # croniter loads only when needed
+
+        missed = missed_fires([r["name"] for r in scheduled])
     views = []
     for row in rows:
         last = latest.get(row["id"])
@@ -179,22 +190,25 @@ def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,
             row,
             last_status=RunState(last["status"]) if last else None,
             last_run_id=last["id"] if last else None,
-            last_run_at=to_datetime((last["started_at"] or last["queued_at"])) if last else None,
+            last_run_at=to_datetime(last["started_at"] or last["queued_at"]) if last else None,
             last_seen=bool(last["log_seen"]) if last else True,
             durations=durations.get(row["name"], ()),
-            next_run=_next_run(row),
+            missed=missed.get(row["name"], 0),
+            **_schedule_summary(row),
         ))
-    return Page(tuple(views), total, offset)
+    return views
 
 
-def _next_run(row: dict[str, Any]):
+def _schedule_summary(row: dict[str, Any]) -> dict[str, Any]:
     schedules = json.loads(row["schedules"] or "[]")
-    if not schedules or not row["enabled"]:
-        return None
-    from jobtui.engine.cron import next_fire
+    if not schedules:
+        return {}
+    from jobtui.engine.cron import describe
+    from jobtui.engine.scheduler import next_fire_of
 
-    now = utc_now()
-    return min(next_fire(s["cron"], now, s.get("tz")) for s in schedules)
+    words = "; ".join(describe(s["cron"]) + (f" ({s['tz']})" if s.get("tz") else "") for s in schedules)
+    upcoming = next_fire_of(tuple((s["cron"], s.get("tz")) for s in schedules), utc_now()) if row["enabled"] else None
+    return {"schedule_text": words, "next_run": upcoming}
 
 
 def get_job(name: str) -> JobView:
@@ -204,16 +218,8 @@ def get_job(name: str) -> JobView:
         NotFound: no such job.
     """
     job = get_job_row(name)
-    latest = _latest_runs([job.id]).get(job.id)
-    return job_view(
-        job,
-        last_status=RunState(latest["status"]) if latest else None,
-        last_run_id=latest["id"] if latest else None,
-        last_run_at=to_datetime(latest["started_at"] or latest["queued_at"]) if latest else None,
-        last_seen=bool(latest["log_seen"]) if latest else True,
-        durations=recent_durations([job.name]).get(job.name, ()),
-        next_run=_next_run(job.__data__),
-    )
+    row = Job.select().where(Job.id == job.id).dicts().get()
+    return _job_views([row])[0]
 
 
 def agent_state(row: dict[str, Any], now: float) -> AgentState:

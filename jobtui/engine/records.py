@@ -169,6 +169,10 @@ class JobView:
     next_run: datetime | None = None
     durations: tuple[float, ...] = ()
     """Durations of the latest finished runs, oldest first (for the sparkline)."""
+    schedule_text: str | None = None
+    """The schedules in words (``At 02:30; Every minute``)."""
+    missed: int = 0
+    """Fires missed in the last day (no agent ran, misfire policy skipped them)."""
 
     @property
     def cron(self) -> str | None:
@@ -184,6 +188,8 @@ class JobView:
             "cron": self.cron,
             "schedules": [s.to_json() for s in self.schedules],
             "next_run": iso(self.next_run),
+            "schedule_text": self.schedule_text,
+            "missed_fires": self.missed,
             "triggers": list(self.triggers),
             "watch": list(self.watch),
             "queue": self.queue,

@@ -216,9 +216,21 @@ def test_logs_bad_input(cli, job: str) -> None:
 
 
 def test_notify_queues_listening_jobs(cli) -> None:
-    pytest.importorskip("jobtui.engine.triggers")
     cli("job", "add", "deployer", "--cmd", script("ok.sh"), "--trigger", "deployed")
     result = cli("notify", "deployed", "--command", "v2")
     assert result.exit_code == 0, result.output
     runs = engine.runs_page().rows
     assert [(r.job, r.command, r.trigger) for r in runs] == [("deployer", "v2", "notify")]
+
+
+def test_a_notification_nobody_listens_to_is_listed(cli) -> None:
+    cli("job", "add", "deployer", "--cmd", script("ok.sh"), "--trigger", "deploy.*")
+    assert cli("notify", "deploy.web").exit_code == 0
+    result = cli("notify", "backup.done")
+    assert result.exit_code == 0
+    assert "no enabled job listens to backup.done" in result.output
+    assert engine.runs_page().total == 1
+    listed = json.loads(cli("notifications", "--json").output)
+    assert [(n["event"], n["matched"]) for n in listed] == [("backup.done", 0), ("deploy.web", 1)]
+    unmatched = cli("notifications", "--unmatched")
+    assert "backup.done" in unmatched.output and "deploy.web" not in unmatched.output
