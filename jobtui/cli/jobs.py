@@ -41,6 +41,14 @@ def job_options(func: Any) -> Any:
         click.option("--priority", metavar="N", help="Higher runs first."),
         click.option("--workdir", metavar="DIR", help="Working directory of the script."),
         click.option("--domain", metavar="D", help="Free grouping label."),
+        click.option("--overlap", metavar="P", help="When a fire finds a run of the job queued or running: "
+                                                    "skip (default) or queue."),
+        click.option("--misfire", metavar="P", help="Fires missed while no agent ran: skip, once (default) "
+                                                    "or all (within the catch-up window)."),
+        click.option("--report-to", multiple=True, metavar="ADDRESS",
+                     help="Mail a report to this address; repeat for more ('' clears)."),
+        click.option("--report-on", metavar="WHEN", help="never, failure (default), success or always."),
+        click.option("--hook", metavar="COMMAND", help="Command run after a failed run ('' clears)."),
         click.option("--enabled/--disabled", "enabled", default=None,
                      help="A disabled job is not scheduled or triggered."),
     ]
@@ -77,16 +85,16 @@ def _fields(kwargs: dict[str, Any], existing: JobView | None = None) -> dict[str
     """Engine keyword arguments for the options actually given."""
     out: dict[str, Any] = {}
     for key in ("description", "workdir", "timeout", "retries", "backoff", "log_level", "queue",
-                "priority", "domain", "enabled"):
+                "priority", "domain", "enabled", "overlap", "misfire", "report_on", "hook"):
         if kwargs.get(key) is not None:
             out[key] = kwargs[key]
     schedules = _schedules(_present(kwargs["cron"]), kwargs["tz"], existing)
     if schedules is not None:
         out["schedules"] = schedules
-    for key in ("trigger", "watch"):
-        values = _present(kwargs[key])
+    for option, key in (("trigger", "triggers"), ("watch", "watch"), ("report_to", "report_to")):
+        values = _present(kwargs[option])
         if values is not None:
-            out["triggers" if key == "trigger" else key] = values
+            out[key] = values
     params = _params(kwargs["params"], kwargs["params_json"], existing.params if existing else None)
     if params is not None:
         out["params"] = params
@@ -280,5 +288,9 @@ def _describe(view: JobView) -> str:
         ("domain", view.domain or "-"),
         ("last run", f"#{view.last_run_id} {view.last_status.value} {when(view.last_run_at)}"
          if view.last_run_id is not None and view.last_status else "-"),
+        ("overlap", view.overlap),
+        ("misfire", view.misfire),
+        ("reports", f"{', '.join(view.report_to)} on {view.report_on}" if view.report_to else "-"),
+        ("hook", view.hook or "-"),
         ("durations", durations or "-"),
     ])

@@ -31,12 +31,12 @@ import os
 import shlex
 import signal
 import smtplib
-from collections.abc import Mapping
 import socket
 import ssl
 import subprocess
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid

@@ -213,3 +213,22 @@ def test_import_missing_and_unreadable_files(cli, tmp_path: Path) -> None:
     result = cli("job", "import", str(locked))
     assert result.exit_code == 2
     assert "locked.toml" in one_error_line(result)
+
+
+def test_schedule_policies_and_reports_are_set_shown_and_cleared(cli) -> None:
+    result = cli("job", "add", "nightly", "--cmd", script("ok.sh"), "--cron", "30 2 * * 1-5", "--tz", "UTC",
+                 "--overlap", "queue", "--misfire", "all", "--report-to", "ops@example.com",
+                 "--report-on", "always", "--hook", script("ok.sh"))
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("job", "show", "nightly", "--json").output)
+    assert (shown["overlap"], shown["misfire"], shown["report_to"], shown["report_on"], shown["hook"]) == (
+        "queue", "all", ["ops@example.com"], "always", script("ok.sh"))
+    assert shown["schedule_text"] == "At 02:30, Monday through Friday (UTC)"
+    assert shown["next_run"] is not None
+    assert "in words:    At 02:30, Monday through Friday (UTC)" in cli("job", "show", "nightly").output
+    assert cli("job", "edit", "nightly", "--hook", "", "--report-to", "").exit_code == 0
+    cleared = json.loads(cli("job", "show", "nightly", "--json").output)
+    assert (cleared["hook"], cleared["report_to"]) == (None, [])
+    bad = cli("job", "edit", "nightly", "--misfire", "sometimes")
+    assert bad.exit_code == 2
+    assert one_error_line(bad) == "jobtui: error: misfire 'sometimes': expected one of skip, once, all"
