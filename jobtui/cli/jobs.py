@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from jobtui.cli.options import json_option, pass_settings
-from jobtui.cli.output import duration, emit, emit_json, fields, records_json, table, when
+from jobtui.cli.output import duration, emit, emit_json, fields, gather, records_json, table, when
 from jobtui.errors import UserError
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
     from jobtui.engine.records import JobView
-
-PAGE = 500  # jobs fetched per query when listing them all
 
 
 def job_options(func: Any) -> Any:
@@ -170,12 +168,7 @@ def list_jobs(settings: Settings, text: str | None, as_json: bool) -> None:
     """List every job with its last status and next scheduled run."""
     from jobtui import engine
 
-    views: list[JobView] = []
-    while True:
-        page = engine.jobs_page(text=text, offset=len(views), limit=PAGE)
-        views.extend(page.rows)
-        if not page.rows or len(views) >= page.total:
-            break
+    views = gather(lambda offset, limit: engine.jobs_page(text=text, offset=offset, limit=limit))
     if as_json:
         emit_json(records_json(views))
         return

@@ -12,11 +12,16 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from jobtui.engine.records import Page
+
+T = TypeVar("T")
 
 DEFAULT_WIDTH = 80  # columns a table fits when the output is not a terminal
 ELLIPSIS = "…"
@@ -74,6 +79,26 @@ def emit_json(data: Any) -> None:
     Non-ASCII text is escaped (``\\u009b``), so JSON read on a terminal is inert too.
     """
     emit(json.dumps(data, indent=2, ensure_ascii=True, default=str))
+
+
+PAGE = 500  # records fetched per query when a listing gathers several pages
+
+
+def gather(fetch: Callable[[int, int], Page[T]], most: int | None = None) -> list[T]:
+    """Every record of a paged listing (or the first ``most``), a page at a time.
+
+    Args:
+        fetch: ``(offset, limit) -> Page``, e.g. ``lambda o, n: engine.queue_page(offset=o, limit=n)``.
+        most: stop after this many records.
+    """
+    records: list[T] = []
+    while most is None or len(records) < most:
+        limit = PAGE if most is None else min(PAGE, most - len(records))
+        page = fetch(len(records), limit)
+        records.extend(page.rows)
+        if not page.rows or len(records) >= page.total:
+            break
+    return records
 
 
 def records_json(records: Iterable[Any]) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from jobtui.cli.output import (
     duration,
     emit,
     emit_json,
+    gather,
     records_json,
     sanitize,
     table,
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from jobtui.engine.records import LogLine, RunView
 
 POLL = 0.2  # seconds between two looks at a run that is being waited for or followed
-PAGE = 500  # runs fetched per query when listing a whole queue
 PRINT_BATCH = 2000  # log lines written to the terminal at once
 RETRY_SCAN = 50  # newest runs of a job searched for the retry of a failed run
 EXIT_RUN_FAILED = 1
@@ -167,12 +167,7 @@ def queue_list(settings: Settings, queue_name: str | None, as_json: bool) -> Non
     """List runs waiting or running, in execution order."""
     from jobtui import engine
 
-    views: list[RunView] = []
-    while True:
-        page = engine.queue_page(queue=queue_name, offset=len(views), limit=PAGE)
-        views.extend(page.rows)
-        if not page.rows or len(views) >= page.total:
-            break
+    views = gather(lambda offset, limit: engine.queue_page(queue=queue_name, offset=offset, limit=limit))
     if as_json:
         emit_json(records_json(views))
         return
@@ -213,12 +208,8 @@ def runs_list(settings: Settings, statuses: tuple[str, ...], job_name: str | Non
                 names = ", ".join(s.value for s in RunState)
                 raise UserError(f"status {text!r}: expected one of {names}") from None
     count = whole(limit, "limit", minimum=1) or 50
-    views: list[RunView] = []
-    while len(views) < count:
-        page = engine.runs_page(states, job=job_name, offset=len(views), limit=min(PAGE, count - len(views)))
-        views.extend(page.rows)
-        if not page.rows or len(views) >= page.total:
-            break
+    views = gather(lambda offset, limit: engine.runs_page(states, job=job_name, offset=offset, limit=limit),
+                   most=count)
     if as_json:
         emit_json(records_json(views))
         return
