@@ -2,11 +2,17 @@
 
 Operations take plain values and return frozen records (:mod:`jobtui.engine.records`);
 they raise :class:`jobtui.errors.UserError` with a one-line message on bad input.
-The database must be connected first (:func:`open_store`).
+The database must be connected first (:func:`open_store`). Retention is the
+:mod:`jobtui.engine.cleanup` module (``cleanup.cleanup()`` applies the policies).
 """
 
+import importlib
+from typing import Any
+
+from jobtui.engine.cleanup import policies, set_policy
 from jobtui.engine.jobs import (
     add_job,
+    clean_fields,
     edit_job,
     export_jobs,
     import_jobs,
@@ -14,10 +20,12 @@ from jobtui.engine.jobs import (
     parse_params,
     remove_job,
     set_enabled,
+    validate_name,
 )
-from jobtui.engine.logs import iter_lines, line_count, read_lines, search
+from jobtui.engine.logs import iter_lines, line_count, line_numbers, read_lines, search
 from jobtui.engine.queries import (
     agents,
+    change_token,
     executed_page,
     expected_durations,
     failed_page,
@@ -53,16 +61,32 @@ from jobtui.engine.runs import (
     set_priority,
     set_queue,
 )
-from jobtui.engine.session import open_store
+from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.states import AgentState, Level, RunState, Trigger
 
 __all__ = [
     "AgentState", "AgentView", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
     "Page", "QueueView", "RunState", "RunView", "Schedule", "Trigger",
-    "add_job", "agents", "cancel", "control_agent", "edit_job", "enqueue", "execute_now",
-    "executed_page", "expected_durations", "export_jobs", "failed_page", "get_job", "get_run",
-    "import_jobs", "iter_lines", "jobs_page", "line_count", "live_agents", "load_toml",
-    "mark_seen", "open_store", "parse_params", "queue_page", "queues", "read_lines",
-    "recent_durations", "remove", "remove_job", "retry", "runs_page", "search", "set_enabled",
-    "set_priority", "set_queue", "tab_counts",
+    "add_job", "agents", "cancel", "change_token", "clean_fields",
+    "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",
+    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "get_job",
+    "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count", "line_numbers", "live_agents",
+    "load_toml", "mark_seen", "open_store", "parse_params", "policies", "queue_page", "queues",
+    "read_lines", "recent_durations", "remove", "remove_job", "retry", "runs_page", "search",
+    "set_enabled", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
+    "validate_name",
 ]  # fmt: skip
+
+_LAZY = {
+    "describe": "jobtui.engine.cron",
+    "validate_cron": "jobtui.engine.cron",
+    "ensure_agent": "jobtui.engine.agent",
+}
+"""Operations whose modules load croniter or the agent: imported on first use, so
+``jobtui run`` and other quick commands do not pay for them."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator
-import functools
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,7 +110,7 @@ def _reason(text: str) -> str:
     return "invalid expression"
 
 
-@functools.lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def describe(expr: str) -> str:
     """The expression in English words (``At 02:30, Monday through Friday``).
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from jobtui.config import Settings
 from jobtui.engine.jobs import import_jobs
 from jobtui.engine.runs import enqueue
-from jobtui.engine.session import close_thread_connection, open_store
+from jobtui.engine.session import close_store, open_store
 from jobtui.errors import UserError
 
 DEMO_DIR = "demo"  # folder under the data directory
@@ -38,6 +38,7 @@ def prepare_demo(settings: Settings) -> Settings:
         raise UserError(f"demo: sample jobs not found at {jobs_file} (run from a source checkout)")
     folder = settings.data_dir / DEMO_DIR
     path = folder / DEMO_DB
+    close_store()  # the previous demo file may be the one in use
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for suffix in SQLITE_SIDE_FILES:
@@ -45,7 +46,6 @@ def prepare_demo(settings: Settings) -> Settings:
     except OSError as exc:
         raise UserError(f"demo: cannot prepare {folder}: {exc.strerror}") from None
     demo = replace(settings, db=f"sqlite:///{path}")
-    close_thread_connection()
     open_store(demo)
     for job in import_jobs(jobs_file):
         enqueue(job.name)

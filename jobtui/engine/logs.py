@@ -159,6 +159,22 @@ def search(run_id: int, needle: str, *, min_level: Level | None = None,
     return hits
 
 
+def line_numbers(run_id: int, min_level: Level) -> list[int]:
+    """Numbers of the stored lines at or above ``min_level``, for a level-filtered view.
+
+    Chunks holding no such line are skipped by their level bits without being read.
+    """
+    wanted_bits = sum(level_bit(level) for level in Level if level >= min_level)
+    codes = {code for (level, _), code in CODE.items() if level >= min_level}
+    numbers: list[int] = []
+    for seq, levels, data in (LogChunk.select(LogChunk.seq, LogChunk.levels, LogChunk.data)
+                              .where((LogChunk.run == run_id)
+                                     & (LogChunk.levels.bin_and(wanted_bits) != 0))
+                              .order_by(LogChunk.seq).tuples().iterator()):
+        numbers.extend(seq + offset for offset, line in enumerate(unpack(data)) if line[:1] in codes)
+    return numbers
+
+
 def line_count(run_id: int) -> int:
     """How many lines are stored for a run (one query)."""
     row = (LogChunk.select(LogChunk.seq, LogChunk.count).where(LogChunk.run == run_id)

@@ -6,7 +6,9 @@ query per row. Records come back frozen, ready to cross threads.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +19,7 @@ from jobtui.engine.jobs import get_job_row, job_view
 from jobtui.engine.records import AgentView, JobView, Page, QueueView, RunView, to_datetime
 from jobtui.engine.states import ACTIVE, SUCCESSFUL, UNSUCCESSFUL, AgentState, RunState
 from jobtui.store import Agent, Job, Queue, Run
+from jobtui.store.models import EXECUTED_STATES, FAILED_STATES
 
 SPARK_RUNS = 12  # finished runs per job behind the duration sparkline and the ETA
 MAX_PAGE = 1000  # rows one listing call may return
@@ -38,20 +41,51 @@ def _states(states: Iterable[RunState | str] | None) -> list[str] | None:
     return None if states is None else [RunState(s).value for s in states]
 
 
-def _text_filter(query: peewee.ModelSelect, text: str | None) -> peewee.ModelSelect:
+def _literal_states(states: Iterable[str]) -> peewee.SQL:
+    """``status IN ('a', 'b')`` written out: SQLite uses a partial index only when the
+    query names its states as literals (they are enum values, never operator input)."""
+    return peewee.SQL("status IN (%s)" % ", ".join(f"'{RunState(s).value}'" for s in states))  # noqa: UP031
+
+
+_STAGES: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
+    (frozenset(EXECUTED_STATES), EXECUTED_STATES),
+    (frozenset(FAILED_STATES), FAILED_STATES),
+    (frozenset({"queued"}), ("queued",)),
+    (frozenset({"running"}), ("running",)),
+)
+
+
+def _state_condition(wanted: list[str]) -> list[Any]:
+    """Conditions selecting ``wanted`` states, walking the partial index of their stage."""
+    for stage, literal in _STAGES:
+        if set(wanted) <= stage:
+            conditions: list[Any] = [_literal_states(literal)]
+            if set(wanted) != stage:
+                conditions.append(Run.status.in_(wanted))
+            return conditions
+    return [Run.status.in_(wanted)]
+
+
+def _text_condition(text: str | None) -> list[Any]:
     if not text:
-        return query
+        return []
     needle = f"%{text}%"
     condition = Run.job_name ** needle | Run.feedback ** needle | Run.command ** needle
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 18:
         condition |= Run.id == int(text.lstrip("#"))
-    return query.where(condition)
+    return [condition]
+
+
+def _where(conditions: list[Any]) -> Any:
+    return functools.reduce(operator.and_, conditions) if conditions else peewee.SQL("1 = 1")
 
 
 def runs_page(states: Iterable[RunState | str] | None = None, *, job: str | None = None,
               text: str | None = None, sort: str = "newest", offset: int = 0,
               limit: int = 100) -> Page[RunView]:
     """A page of runs in some states, filtered by job and text, sorted.
+
+    Two queries: a plain count and the page.
 
     Args:
         states: only runs in these states (None: all).
@@ -60,16 +94,17 @@ def runs_page(states: Iterable[RunState | str] | None = None, *, job: str | None
         sort: a key of :data:`RUN_SORTS`.
     """
     limit = max(1, min(int(limit), MAX_PAGE))
-    query = Run.select()
+    conditions: list[Any] = []
     wanted = _states(states)
     if wanted is not None:
-        query = query.where(Run.status.in_(wanted))
+        conditions += _state_condition(wanted)
     if job:
-        query = query.where(Run.job_name == job)
-    query = _text_filter(query, text)
-    total = query.count()
+        conditions.append(Run.job_name == job)
+    conditions += _text_condition(text)
+    where = _where(conditions)
+    total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(where).scalar() or 0
     order = RUN_SORTS.get(sort, RUN_SORTS["newest"])
-    rows = query.order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
+    rows = Run.select().where(where).order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
     return Page(tuple(RunView.from_row(r) for r in rows), total, offset)
 
 
@@ -85,16 +120,24 @@ def failed_page(**kwargs: Any) -> Page[RunView]:
     return runs_page(UNSUCCESSFUL, **kwargs)
 
 
-def queue_page(*, text: str | None = None, queue: str | None = None, offset: int = 0,
+def queue_page(*, text: str | None = None, queue: str | None = None,
+               states: Iterable[RunState | str] | None = None, offset: int = 0,
                limit: int = 100) -> Page[RunView]:
-    """Runs waiting or running, in execution order: running first, then what runs next."""
+    """Runs waiting or running, in execution order: running first, then what runs next.
+
+    Args:
+        states: only these of queued and running (default: both).
+    """
     limit = max(1, min(int(limit), MAX_PAGE))
-    running = Run.status == RunState.RUNNING.value
-    query = Run.select().where(Run.status.in_(_states(ACTIVE)))
+    wanted = [s for s in (_states(states) or [s.value for s in ACTIVE]) if RunState(s) in ACTIVE]
+    if not wanted:
+        return Page((), 0, offset)
+    conditions = [Run.status.in_(wanted), *_text_condition(text)]
     if queue:
-        query = query.where(Run.queue == queue)
-    query = _text_filter(query, text)
-    total = query.count()
+        conditions.append(Run.queue == queue)
+    where = _where(conditions)
+    total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(where).scalar() or 0
+    running = Run.status == RunState.RUNNING.value
     order = (
         peewee.Case(None, ((running, 0),), 1),
         Run.started_at.asc(nulls="LAST"),
@@ -103,7 +146,7 @@ def queue_page(*, text: str | None = None, queue: str | None = None, offset: int
         Run.priority.desc(),
         Run.id.asc(),
     )
-    rows = query.order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
+    rows = Run.select().where(where).order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
     return Page(tuple(RunView.from_row(r) for r in rows), total, offset)
 
 
@@ -118,33 +161,41 @@ def expected_durations(job_names: Iterable[str]) -> dict[str, float]:
 
 def recent_durations(job_names: Iterable[str], *, states: Iterable[RunState] | None = None,
                      per_job: int = SPARK_RUNS) -> dict[str, tuple[float, ...]]:
-    """Durations of each job's latest finished runs, oldest first (one query)."""
+    """Durations of each job's latest finished runs, oldest first (one query).
+
+    Each job's runs are found by walking its (job, queued_at) index backwards, so
+    the cost follows the jobs asked for, not the size of the history.
+    """
     names = list(set(job_names))
     if not names:
         return {}
-    rank = peewee.fn.ROW_NUMBER().over(partition_by=[Run.job_name], order_by=[Run.id.desc()])
-    inner = (Run.select(Run.job_name, Run.id, (Run.finished_at - Run.started_at).alias("duration"),
-                        rank.alias("rank"))
-             .where(Run.job_name.in_(names) & Run.finished_at.is_null(False) & Run.started_at.is_null(False)))
     wanted = _states(states) if states is not None else [s.value for s in RunState if s not in ACTIVE]
-    inner = inner.where(Run.status.in_(wanted))
-    sub = inner.alias("recent")
-    query = (peewee.Select(from_list=[sub], columns=[sub.c.job_name, sub.c.duration])
-             .where(sub.c.rank <= per_job).order_by(sub.c.job_name, sub.c.id.asc())
-             .bind(Run._meta.database))
+    recent, run = Run.alias("recent"), Run.alias("r")
+    latest = (recent.select(recent.id)
+              .where((recent.job_name == Job.name) & recent.finished_at.is_null(False)
+                     & recent.started_at.is_null(False) & recent.status.in_(wanted))
+              .order_by(recent.queued_at.desc()).limit(per_job))
+    query = (Job.select(run.job_name, (run.finished_at - run.started_at).alias("duration"))
+             .join(run, on=run.id.in_(latest))
+             .where(Job.name.in_(names))
+             .order_by(run.job_name, run.queued_at))
     out: dict[str, list[float]] = {}
     for name, duration in query.tuples():
         out.setdefault(name, []).append(float(duration))
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _latest_runs(job_ids: list[int]) -> dict[int, dict[str, Any]]:
-    if not job_ids:
+def _latest_runs(job_names: list[str]) -> dict[str, dict[str, Any]]:
+    """Each job's latest run (one query, one index step per job)."""
+    if not job_names:
         return {}
-    latest = (Run.select(peewee.fn.MAX(Run.id)).where(Run.job.in_(job_ids)).group_by(Run.job))
-    rows = Run.select(Run.id, Run.job, Run.status, Run.queued_at, Run.started_at, Run.log_seen).where(
-        Run.id.in_(latest)).dicts()
-    return {r["job"]: r for r in rows}
+    latest_run, run = Run.alias("latest"), Run.alias("r")
+    latest = (latest_run.select(latest_run.id).where(latest_run.job_name == Job.name)
+              .order_by(latest_run.queued_at.desc(), latest_run.id.desc()).limit(1))
+    rows = (Job.select(run.id, run.job_name, run.status, run.queued_at, run.started_at, run.log_seen)
+            .join(run, on=(run.id == latest))
+            .where(Job.name.in_(job_names)).dicts())
+    return {r["job_name"]: r for r in rows}
 
 
 def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,
@@ -175,7 +226,7 @@ def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,
 
 def _job_views(rows: list[dict[str, Any]]) -> list[JobView]:
     """Records for job rows with their run and schedule summaries (at most three more queries)."""
-    latest = _latest_runs([r["id"] for r in rows])
+    latest = _latest_runs([r["name"] for r in rows])
     durations = recent_durations([r["name"] for r in rows])
     scheduled = [r for r in rows if r["schedules"] not in (None, "", "[]")]
     missed: dict[str, int] = {}
@@ -185,7 +236,7 @@ def _job_views(rows: list[dict[str, Any]]) -> list[JobView]:
         missed = missed_fires([r["name"] for r in scheduled])
     views = []
     for row in rows:
-        last = latest.get(row["id"])
+        last = latest.get(row["name"])
         views.append(job_view(
             row,
             last_status=RunState(last["status"]) if last else None,
@@ -243,6 +294,7 @@ def agents(*, include_stopped: bool = True) -> list[AgentView]:
             current_run=row["current_run"], started_at=to_datetime(row["started_at"]),
             heartbeat_at=to_datetime(row["heartbeat_at"]), lease=row["lease"],
             done=row["done"], failed=row["failed"], queues=tuple(json.loads(row["queues"] or "[]")),
+            pause_requested=bool(row["pause_requested"]), drain_requested=bool(row["drain_requested"]),
         ))
     live = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
     views.sort(key=lambda a: (a.state not in live, -a.heartbeat_at.timestamp()))
@@ -268,12 +320,46 @@ def queues() -> list[QueueView]:
 
 
 def tab_counts() -> dict[str, int]:
-    """Totals for the tab labels: jobs, queue, executed, failed, agents (two queries)."""
-    by_status = dict(Run.select(Run.status, peewee.fn.COUNT(Run.id)).group_by(Run.status).tuples())
+    """Totals for the tab labels: jobs, queue, executed, failed, agents.
+
+    Each run count walks the partial index of its stage, so it stays cheap with a
+    long history.
+    """
+    def count(states: tuple[str, ...]) -> peewee.Select:
+        return Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(states))
+
+    row = Job.select(
+        peewee.fn.COUNT(peewee.SQL("*")).alias("jobs"),
+        count(("queued",)).alias("queued"),
+        count(("running",)).alias("running"),
+        count(EXECUTED_STATES).alias("executed"),
+        count(FAILED_STATES).alias("failed"),
+    ).dicts().get()
     return {
-        "jobs": Job.select().count(),
-        "queue": sum(by_status.get(s.value, 0) for s in ACTIVE),
-        "executed": sum(by_status.get(s.value, 0) for s in SUCCESSFUL),
-        "failed": sum(by_status.get(s.value, 0) for s in UNSUCCESSFUL),
+        "jobs": row["jobs"],
+        "queue": row["queued"] + row["running"],
+        "executed": row["executed"],
+        "failed": row["failed"],
         "agents": len(live_agents()),
     }
+
+
+def change_token() -> tuple[Any, ...]:
+    """A value that changes whenever anything a tab shows may have changed (one query).
+
+    Operator actions append to the audit trail; runs are added, started and
+    finished; agents beat. Live progress and log lines are not in it: the Queue
+    tab and the log popup poll those.
+    """
+    from jobtui.store import AuditEntry
+
+    row = Job.select(
+        peewee.fn.MAX(Job.updated_at).alias("jobs"),
+        AuditEntry.select(peewee.fn.MAX(AuditEntry.id)).alias("audit"),
+        Run.select(peewee.fn.MAX(Run.id)).alias("runs"),
+        Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(("running",))).alias("running"),
+        Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(EXECUTED_STATES)).alias("executed"),
+        Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(FAILED_STATES)).alias("failed"),
+        Agent.select(peewee.fn.MAX(Agent.heartbeat_at)).alias("agents"),
+    ).tuples().get()
+    return tuple(row)

@@ -62,6 +62,8 @@ class RunView:
     log_seen: bool = False
     urgent: bool = False
     not_before: datetime | None = None
+    cancel_requested: bool = False
+    """A cancel was asked; the agent has not acted on it yet."""
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunView:
@@ -90,6 +92,7 @@ class RunView:
             log_seen=bool(row["log_seen"]),
             urgent=row["urgent_at"] is not None,
             not_before=to_datetime(row["not_before"]) if row["not_before"] else None,
+            cancel_requested=bool(row["cancel_requested"]),
         )
 
     @property
@@ -227,6 +230,10 @@ class AgentView:
     done: int
     failed: int
     queues: tuple[str, ...] = ()
+    pause_requested: bool = False
+    """Asked to pause (or still paused); the agent follows on its next heartbeat."""
+    drain_requested: bool = False
+    """Asked to finish its current run and stop."""
 
     def to_json(self) -> dict[str, Any]:
         return {

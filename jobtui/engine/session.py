@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import threading
+
 from jobtui.config import Settings
 from jobtui.store import connect, database
+
+_lock = threading.Lock()
+_url: str | None = None
 
 
 def open_store(settings: Settings | str) -> None:
     """Connect this process to the configured database, creating or upgrading its schema.
 
-    peewee keeps one connection per thread; a thread that only needs to read or
-    write calls :func:`thread_connection` instead.
+    Calling it again with the same database does nothing, so threads of one
+    process (the dashboard's workers, an agent) may all call it; peewee gives
+    each thread its own connection.
     """
+    global _url
     url = settings if isinstance(settings, str) else settings.db_url
-    connect(url)
+    with _lock:
+        if url == _url and database.obj is not None:
+            return  # threads share the handle; each has its own connection already
+        connect(url)
+        _url = url
 
 
 def close_thread_connection() -> None:
     """Close this thread's connection (workers call it when they end)."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+def close_store() -> None:
+    """Close this thread's connection and forget the database, so the next
+    :func:`open_store` connects afresh (e.g. after the file was replaced)."""
+    global _url
+    with _lock:
+        close_thread_connection()
+        _url = None

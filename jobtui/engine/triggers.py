@@ -368,10 +368,18 @@ class FileWatcher:
                 self._housekeeping()
             return
         recursive = any(s.recursive for s in specs)
+        caught_up = False
         for changes in watchfiles.watch(
                 *roots, watch_filter=None, debounce=int(WATCH_TICK * 1000), step=50,
                 stop_event=self._restart, rust_timeout=int(WATCH_TICK * 1000), yield_on_timeout=True,
                 raise_interrupt=False, recursive=recursive, ignore_permission_denied=True):
+            if not caught_up:
+                # Files written between the scan above and the OS watch taking hold
+                # raised no event: look once more now that the watch is in place.
+                caught_up = True
+                for spec in specs:
+                    if os.path.isdir(spec.root):
+                        self._queue_unseen(spec)
             self._on_changes({path for _, path in changes})
             self._housekeeping()
             if self._stop.is_set() or self._restart.is_set():
@@ -430,11 +438,21 @@ class FileWatcher:
             if BASELINE + spec.pattern not in seen:
                 self._baseline([spec])
                 continue
-            now = time.monotonic()
-            with self._lock:
-                for path, (mtime, size) in files.items():
-                    if seen.get(path) != (mtime, size):
-                        self._add(spec.job, path, size, mtime, now)
+            self._queue_unseen(spec, files, seen)
+
+    def _queue_unseen(self, spec: WatchSpec, files: dict[str, tuple[float, int]] | None = None,
+                      seen: dict[str, tuple[float, int]] | None = None) -> None:
+        """Queue the files of a glob whose size or mtime differ from what was last seen."""
+        if files is None:
+            files = self._list(spec)
+        if seen is None:
+            seen = dict((p, (m, s)) for p, m, s in FileSeen.select(FileSeen.path, FileSeen.mtime, FileSeen.size)
+                        .where(FileSeen.job_name == spec.job).tuples())
+        now = time.monotonic()
+        with self._lock:
+            for path, (mtime, size) in files.items():
+                if seen.get(path) != (mtime, size) and path not in self._batches.get(spec.job, _Batch()).files:
+                    self._add(spec.job, path, size, mtime, now)
 
     def _list(self, spec: WatchSpec) -> dict[str, tuple[float, int]]:
         found: dict[str, tuple[float, int]] = {}

@@ -97,7 +97,7 @@ class Run(BaseModel):
     queued_at = peewee.DoubleField()
     not_before = peewee.DoubleField(default=0.0)
     started_at = peewee.DoubleField(null=True)
-    finished_at = peewee.DoubleField(null=True, index=True)
+    finished_at = peewee.DoubleField(null=True)
     exit_code = peewee.IntegerField(null=True)
     agent = peewee.CharField(max_length=255, null=True)
     lease_until = peewee.DoubleField(null=True)
@@ -115,8 +115,18 @@ class Run(BaseModel):
         indexes = ((("job_name", "queued_at"), False),)
 
 
-# The claim walks this index in execution order, so it never sorts the queue.
-Run.add_index(Run.index(Run.status, Run.lane, Run.urgent_at, Run.priority.desc(), Run.id, name="run_claim_order"))
+EXECUTED_STATES = ("succeeded", "warning")
+FAILED_STATES = ("failed", "timed_out", "cancelled", "lost")
+
+# Partial indexes, one per stage of a run's life: a claim moves one entry out of
+# the queued index into the running one, a finish moves it into a history index.
+# Each commit of an agent's hot path touches a few index pages, and every tab
+# (execution order, running count, newest finished first) is an index walk.
+Run.add_index(Run.index(Run.lane, Run.urgent_at, Run.priority.desc(), Run.id,
+                        where=(Run.status == "queued"), name="run_queued_order"))
+Run.add_index(Run.index(Run.queue, Run.lease_until, where=(Run.status == "running"), name="run_running"))
+Run.add_index(Run.index(Run.finished_at, where=Run.status.in_(EXECUTED_STATES), name="run_executed"))
+Run.add_index(Run.index(Run.finished_at, where=Run.status.in_(FAILED_STATES), name="run_failed"))
 
 
 class LogChunk(BaseModel):

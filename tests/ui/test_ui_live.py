@@ -1,0 +1,185 @@
+"""The dashboard against real processes: a real agent running a real script, a real terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from jobtui import engine
+from jobtui.config import Settings
+from jobtui.engine import RunState
+
+from ui_pilot import settle
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "tests" / "scripts"
+
+
+class AgentProcess:
+    """A real agent in a process of its own, as the dashboard starts one (``jobtui agent``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "jobtui", "agent", "--db", settings.db_url],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.1)
+
+
+async def test_log_popup_receives_lines_while_a_real_agent_runs_a_real_script(db: Settings) -> None:
+    from jobtui.ui import make_app
+    from jobtui.ui.screens import LogScreen
+
+    engine.add_job("ticker", f"{SCRIPTS / 'sleep.sh'} 5")
+    run = engine.enqueue("ticker")
+    agent = AgentProcess(db)
+    app = make_app(db, start_agent=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
+            await pilot.press("2")
+            await settle(pilot)
+            await pilot.press("l")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, LogScreen) and screen.run_id == run.id
+            counts = []
+            while screen.run is None or screen.run.status == RunState.RUNNING or not counts:
+                counts.append(screen.view.total)
+                await pilot.pause(0.2)
+                assert len(counts) < 100, "the run should end within 20 s"
+            await pilot.pause(0.5)
+            assert screen.run.status == RunState.SUCCEEDED
+            assert screen.view.total == 5
+            assert len({c for c in counts if 0 < c < 5}) >= 2, f"lines arrived while the script ran: {counts}"
+            assert [screen.view.lines[n].text for n in range(5)] == ["tick"] * 5
+            assert screen.view.following and screen.view.visible_numbers()[-1] == 4
+    finally:
+        agent.stop()
+
+
+async def test_cancel_a_running_run_kills_it(db: Settings) -> None:
+    from jobtui.ui import make_app
+
+    engine.add_job("sleeper", f"{SCRIPTS / 'sleep.sh'} 30")
+    run = engine.enqueue("sleeper")
+    agent = AgentProcess(db)
+    app = make_app(db, start_agent=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
+            await pilot.press("2")
+            await settle(pilot)
+            await pilot.press("c", "y")
+            await settle(pilot)
+            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
+    finally:
+        agent.stop()
+
+
+async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Settings) -> None:
+    from jobtui.ui import make_app
+
+    app = make_app(db)  # start_agent=True, as `jobtui` without --no-agent
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: engine.live_agents(), timeout=20)
+            app.main_screen.refresh_data()
+            await settle(pilot)
+            bar = str(app.main_screen.query_one("#agent-bar").render())
+            assert engine.live_agents()[0].name in bar
+        # quitting leaves it running
+        time.sleep(0.5)
+        assert engine.live_agents()
+    finally:
+        for agent in engine.live_agents():
+            os.kill(agent.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while engine.live_agents() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+# --- the bytes a real terminal receives ------------------------------------------------
+
+
+def _read_for(fd: int, seconds: float, into: bytearray) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            into.extend(data)
+
+
+def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
+    """Markup and escapes in names, feedback, commands and log lines arrive as inert text."""
+    from jobtui import clock
+
+    from ui_seed import FROZEN, seed
+
+    clock.set_clock(lambda: FROZEN)
+    ids = seed(nasty=True)
+    clock.set_clock(None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the dashboard, as an operator starts it
+        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        env.pop("NO_COLOR", None)
+        os.execve(sys.executable, [sys.executable, "-m", "jobtui", "--db", db.db_url, "--no-agent"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    out = bytearray()
+    try:
+        _read_for(fd, 4.0, out)
+        for keys, wait in ((b"4", 1.5), (b"/", 0.5), (b"evil", 1.0), (b"\r", 0.5), (b"l", 2.0),
+                           (b"\x1b", 0.5), (b"1", 1.0), (b"3", 1.0), (b"q", 2.0)):
+            os.write(fd, keys)
+            _read_for(fd, wait, out)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    raw = bytes(out)
+    text = raw.decode("utf-8")  # strict: a stray 0x80-0x9f byte outside a UTF-8 sequence fails here
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-2000:]
+    assert "evil" in text and "pwned" in text, "the hostile run was on screen"
+    assert b"\x1b]0;pwned" not in raw, "OSC 0 (window title) reached the terminal"
+    assert b"\x1b]52" not in raw, "OSC 52 (clipboard) reached the terminal"
+    assert "\x9b" not in text, "a C1 CSI reached the terminal"
+    assert not any(0x80 <= ord(ch) <= 0x9F for ch in text), "a C1 control reached the terminal"
+    assert "\x1b[2J" not in text.split("pwned", 1)[-1], "the hostile CSI 2J reached the terminal"
+    assert "\\x1b]0;pwned\\x07" in text, "the sequence is shown as visible text"
+    assert "[bold red]x[/]" in text and "[@click=app.quit]y[/]" in text
+    assert ids["nasty"]

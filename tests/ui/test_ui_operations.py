@@ -1,0 +1,375 @@
+"""Pilot tests of every operation: press the keys, then check the table and the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobtui import engine
+from jobtui.engine import RunState
+from jobtui.errors import NotFound
+from jobtui.ui.screens import (
+    CleanupScreen,
+    ConfirmScreen,
+    HistoryScreen,
+    JobFormScreen,
+    LogScreen,
+    PromptScreen,
+)
+
+from ui_pilot import keys_of, settle, table
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+async def goto(pilot, tab_key: str, row_key: str | None = None) -> Any:
+    await pilot.press(tab_key)
+    await settle(pilot)
+    tbl = table(pilot.app)
+    if row_key is not None:
+        tbl.move_cursor(row=tbl.get_row_index(row_key))
+        await pilot.pause()
+    return tbl
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+# --- jobs ---------------------------------------------------------------------
+
+
+async def test_add_a_job_with_the_form(app, tmp_path) -> None:
+    script = tmp_path / "hello.sh"
+    script.write_text("#!/bin/sh\necho hello\n")
+    script.chmod(0o755)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1")
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, JobFormScreen)
+        form.query_one("#field-name").value = "hello"
+        form.query_one("#field-command").value = str(script)
+        form.query_one("#field-schedules").value = "0 3 * * *"
+        form.query_one("#field-params").value = '{"who": "world"}'
+        form.query_one("#field-domain").value = "demo"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        job = engine.get_job("hello")
+        assert job.cron == "0 3 * * *" and job.params == {"who": "world"} and job.domain == "demo"
+        assert "hello" in keys_of(table(app, "jobs"))
+
+
+async def test_form_checks_fields_inline_and_refuses_bad_ones(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1")
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#field-name").focus()
+        await pilot.press(*"backup-db")  # taken
+        form.query_one("#field-schedules").focus()
+        await pilot.press(*"61 * * * *")
+        form.query_one("#field-params").focus()
+        await pilot.press(*"{oops")
+        form.query_one("#field-command").focus()
+        await pilot.press(*"/no/such/script.sh")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        errors = {key: str(form.query_one(f"#error-{key}").render())
+                  for key in ("name", "schedules", "params", "command")}
+        assert "already exists" in errors["name"]
+        assert "cron" in errors["schedules"]
+        assert "not valid JSON" in errors["params"]
+        assert "no such file" in errors["command"]
+        assert all(form.query_one(f"#error-{key}").has_class("-shown") for key in errors)
+        form.query_one("#field-name").value = "brand-new"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form, "a refused form stays open"
+        assert "not saved" in str(form.query_one("#form-error").render())
+        with pytest.raises(NotFound):
+            engine.get_job("brand-new")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+
+
+async def test_edit_a_job(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1", "disk-check")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, JobFormScreen)
+        assert form.query_one("#field-name").disabled
+        assert form.query_one("#field-schedules").value == "*/15 * * * *"
+        form.query_one("#field-description").value = "check the disks"
+        form.query_one("#field-retries").value = "3"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        job = engine.get_job("disk-check")
+        assert job.description == "check the disks" and job.retries == 3
+
+
+async def test_remove_a_job_asks_first(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1", "report-mail")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert engine.get_job("report-mail")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        with pytest.raises(NotFound):
+            engine.get_job("report-mail")
+        assert "report-mail" not in keys_of(table(app, "jobs"))
+
+
+async def test_run_now_asks_for_the_command_text(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1", "backup-db")
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"--full [red]")
+        await pilot.press("enter")
+        await settle(pilot)
+        runs = engine.runs_page(job="backup-db", sort="newest").rows
+        assert runs[0].status == RunState.QUEUED and runs[0].command == "--full [red]"
+        assert any(f"queued run #{runs[0].id}" in n for n in notes(app))
+
+
+async def test_enable_disable(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1", "disk-check")
+        await pilot.press("p")
+        await settle(pilot)
+        assert not engine.get_job("disk-check").enabled
+        assert table(app).get_cell("disk-check", "status").plain == "○ off"
+        await pilot.press("p")
+        await settle(pilot)
+        assert engine.get_job("disk-check").enabled
+
+
+async def test_log_of_the_last_run_clears_its_unread_mark(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "1", "sync-remote")
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+        last = engine.get_job("sync-remote").last_run_id
+        assert app.screen.run_id == last
+
+
+async def test_history_of_a_job_filters_by_state(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1", "sync-remote")
+        await pilot.press("h")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        history = screen.query_one("#history-table")
+        all_runs = {str(r.id) for r in engine.runs_page(job="sync-remote").rows}
+        assert set(keys_of(history)) == all_runs
+        while str(screen.query_one("#history-status").render()).find("state failed") < 0:
+            await pilot.press("f")
+            await settle(pilot)
+        assert keys_of(history) == [str(seeded["failed"])]
+        await pilot.press("r")
+        await settle(pilot)
+        assert any(r.retry_of == seeded["failed"] for r in engine.runs_page(job="sync-remote").rows)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+
+
+# --- queue --------------------------------------------------------------------
+
+
+async def test_queue_execute_now_and_priority(app, seeded: dict[str, Any]) -> None:
+    last = str(seeded["queued"][1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "2", last)
+        await pilot.press("x")
+        await settle(pilot)
+        assert engine.get_run(int(last)).urgent
+        assert tbl.current_key == last
+        await pilot.press("plus", "plus")
+        await settle(pilot)
+        assert engine.get_run(int(last)).priority == 2
+        await pilot.press("minus")
+        await settle(pilot)
+        assert engine.get_run(int(last)).priority == 1
+        assert tbl.get_cell(last, "prio").plain == "1!"
+
+
+async def test_queue_remove_asks_then_deletes(app, seeded: dict[str, Any]) -> None:
+    victim = str(seeded["queued"][0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "2", victim)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        with pytest.raises(NotFound):
+            engine.get_run(int(victim))
+        assert victim not in keys_of(tbl)
+
+
+async def test_queue_cancel_a_waiting_run(app, seeded: dict[str, Any]) -> None:
+    victim = str(seeded["queued"][2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "2", victim)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert engine.get_run(int(victim)).status == RunState.CANCELLED
+
+
+async def test_queue_interval_and_pause(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "2", str(seeded["queued"][0]))
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+a", "ctrl+k", *"15", "enter")
+        await settle(pilot)
+        default = {q.name: q for q in engine.queues()}["default"]
+        assert default.interval == 15
+        await pilot.press("P")
+        await settle(pilot)
+        assert {q.name: q for q in engine.queues()}["default"].paused
+        assert "PAUSED" in str(app.main_screen.query_one("#status-line").render())
+        await pilot.press("P")
+        await settle(pilot)
+        assert not {q.name: q for q in engine.queues()}["default"].paused
+
+
+async def test_bad_input_becomes_a_notification(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "2", str(seeded["queued"][0]))
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("ctrl+a", "ctrl+k", *"soon", "enter")
+        await settle(pilot)
+        assert any("interval 'soon'" in n for n in notes(app))
+        await goto(pilot, "2", str(seeded["running"]))
+        await pilot.press("x")  # already running
+        await settle(pilot)
+        assert any("already running" in n for n in notes(app))
+        assert app.is_running
+
+
+# --- executed and failed ---------------------------------------------------------
+
+
+async def test_executed_run_again_and_delete(app, seeded: dict[str, Any]) -> None:
+    ok = str(seeded["ok"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "3", ok)
+        await pilot.press("r")
+        await settle(pilot)
+        again = [r for r in engine.runs_page(job="disk-check").rows if r.retry_of == int(ok)]
+        assert len(again) == 1 and again[0].status == RunState.QUEUED
+        await pilot.press("d", "y")
+        await settle(pilot)
+        with pytest.raises(NotFound):
+            engine.get_run(int(ok))
+        assert ok not in keys_of(tbl)
+
+
+async def test_failed_retry_creates_a_new_attempt(app, seeded: dict[str, Any]) -> None:
+    failed = str(seeded["failed"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "4", failed)
+        await pilot.press("r")
+        await settle(pilot)
+        retries = [r for r in engine.runs_page(job="sync-remote").rows if r.retry_of == int(failed)]
+        assert len(retries) == 1 and retries[0].attempt == 2 and retries[0].status == RunState.QUEUED
+        assert str(retries[0].id) in keys_of(table(app, "queue")) or True  # queue tab refreshes on switch
+
+
+async def test_failed_bulk_retry_and_bulk_delete_of_marked_rows(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "4")
+        first, second, third = keys_of(tbl)
+        tbl.move_cursor(row=0)
+        await pilot.press("space", "space")  # marks the first two, cursor moves down
+        await settle(pilot)
+        assert tbl.marked == {first, second}
+        assert tbl.get_cell(first, "mark").plain == "✱"
+        await pilot.press("r")
+        await settle(pilot)
+        retried = {r.retry_of for r in engine.runs_page(states=["queued"]).rows}
+        assert {int(first), int(second)} <= retried
+        assert not tbl.marked, "marks clear once the operation is done"
+        tbl.move_cursor(row=1)
+        await pilot.press("space", "space")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        for key in (second, third):
+            with pytest.raises(NotFound):
+                engine.get_run(int(key))
+        assert keys_of(tbl) == [first]
+
+
+async def test_cleanup_popup_stores_the_policy(app) -> None:
+    from jobtui.engine import cleanup
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "4")
+        await pilot.press("C")
+        await settle(pilot)
+        popup = app.screen
+        assert isinstance(popup, CleanupScreen)
+        popup.query_one("#days-failed").value = "14"
+        popup.query_one("#count-failed").value = "500"
+        popup.query_one("#days-succeeded").value = "2.5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        policies = {p.state.value: p for p in cleanup.policies()}
+        assert policies["failed"].max_age_days == 14 and policies["failed"].max_count == 500
+        assert policies["succeeded"].max_age_days == 2.5
+        await pilot.press("3", "C")
+        await settle(pilot)
+        assert app.screen.query_one("#days-failed").value == "14", "the popup shows stored policies"
+        app.screen.query_one("#count-lost").value = "many"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "whole number" in str(app.screen.query_one("#cleanup-error").render())
+
+
+# --- agents -------------------------------------------------------------------
+
+
+async def test_agent_pause_drain_and_log(app, seeded: dict[str, Any]) -> None:
+    from jobtui.store import Agent
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "5", "agent-1@build")
+        await pilot.press("p")
+        await settle(pilot)
+        assert Agent.get(Agent.name == "agent-1@build").pause_requested
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert Agent.get(Agent.name == "agent-1@build").drain_requested
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen) and app.screen.run_id == seeded["running"]

@@ -1,0 +1,187 @@
+"""Pilot tests of the tabs: counts, paging, in-place refresh, filter, sort, help, palette, keymap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobtui import engine
+from ui_pilot import keys_of, settle, table
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+async def test_each_tab_shows_its_rows_and_counts(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        counts = engine.tab_counts()
+        labels = {}
+        from textual.widgets import TabbedContent
+
+        tabs = app.main_screen.query_one(TabbedContent)
+        for number, tab in enumerate(("jobs", "queue", "executed", "failed", "agents"), 1):
+            await pilot.press(str(number))
+            await settle(pilot)
+            assert tabs.active == tab
+            assert app.focused is table(app, tab)
+            labels[tab] = str(tabs.get_tab(tab).label)
+            assert labels[tab].endswith(f" {counts[tab]:,}")
+        assert keys_of(table(app, "jobs")) == [j.name for j in engine.jobs_page().rows]
+        assert keys_of(table(app, "queue")) == [str(r.id) for r in engine.queue_page().rows]
+        assert keys_of(table(app, "executed")) == [str(r.id) for r in engine.executed_page().rows]
+        assert keys_of(table(app, "failed")) == [str(r.id) for r in engine.failed_page().rows]
+        assert keys_of(table(app, "agents")) == [a.name for a in engine.agents()]
+        assert labels["agents"] == "5 Agents 2"  # the offline agent does not count
+
+
+async def test_refresh_changes_rows_in_place_and_keeps_the_cursor(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        queue = table(app, "queue")
+        target = str(seeded["queued"][1])
+        queue.move_cursor(row=queue.get_row_index(target))
+        untouched = str(seeded["queued"][0])
+        before = queue.get_cell(untouched, "job")
+        # a new urgent run goes to the front of the waiting runs; one priority changes
+        urgent = engine.enqueue("disk-check", now_=True)
+        engine.set_priority(int(target), delta=3)
+        app.main_screen.refresh_data()
+        await settle(pilot)
+        assert queue.current_key == target, "the cursor stays on the same run"
+        assert str(urgent.id) in keys_of(queue)
+        assert queue.get_cell(untouched, "job") is before, "an unchanged row is not rebuilt"
+        assert queue.get_cell(target, "prio").plain == "3"
+        assert keys_of(queue) == [str(r.id) for r in engine.queue_page().rows]
+
+
+async def test_filter_by_text_and_status_then_clear(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        failed = table(app, "failed")
+        assert len(keys_of(failed)) == 3
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"sync")
+        await settle(pilot)
+        assert {failed.current.job} == {"sync-remote"}
+        assert {r.job for r in failed.records} == {"sync-remote"}
+        from textual.widgets import Select
+
+        app.main_screen.query_one("#filter-status", Select).value = "timed_out"
+        await settle(pilot)
+        assert [r.status.value for r in failed.records] == ["timed_out"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(failed.records) == 3
+        assert app.focused is failed
+
+
+async def test_sort_cycles(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        executed = table(app, "executed")
+        finished_order = keys_of(executed)
+        await pilot.press("s")  # newest
+        await settle(pilot)
+        assert keys_of(executed) == [str(r.id) for r in engine.executed_page(sort="newest").rows]
+        await pilot.press("s")  # oldest
+        await settle(pilot)
+        assert keys_of(executed) == [str(r.id) for r in engine.executed_page(sort="oldest").rows]
+        assert keys_of(executed) == finished_order[::-1]
+        status = app.main_screen.query_one("#status-line").render()
+        assert "sort oldest" in str(status)
+
+
+async def test_paging_shows_at_most_a_page(app) -> None:
+    from jobtui.ui.data import PAGE
+
+    for _ in range(PAGE + 5):
+        engine.enqueue("backup-db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        queue = table(app, "queue")
+        assert queue.row_count == PAGE
+        first_page = set(keys_of(queue))
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert 0 < queue.row_count <= PAGE
+        assert not first_page & set(keys_of(queue))
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert set(keys_of(queue)) == first_page
+
+
+async def test_help_lists_every_operation(app) -> None:
+    from jobtui.ui.keys import sections
+    from jobtui.ui.screens import HelpScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        ids = {b.id for s in sections(type(app)) for b in s.bindings}
+        for wanted in ("jobs.add", "jobs.edit", "jobs.remove", "jobs.run", "jobs.toggle", "jobs.log",
+                       "jobs.history", "queue.execute", "queue.remove", "queue.cancel", "queue.priority_up",
+                       "queue.priority_down", "queue.interval", "queue.pause", "queue.log", "executed.log",
+                       "executed.remove", "executed.rerun", "executed.cleanup", "failed.retry", "failed.mark",
+                       "failed.remove", "failed.log", "failed.cleanup", "agents.pause", "agents.drain",
+                       "agents.log", "filter", "sort", "quit", "help", "log.follow", "log.wrap", "log.level",
+                       "log.search", "log.next", "log.previous", "log.save"):
+            assert wanted in ids
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+
+
+async def test_command_palette_runs_a_tab_operation(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Failed: Retry the run")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main_screen.active_tab == "failed"
+        first = table(app, "failed").records[0]
+        retries = engine.runs_page(job=first.job).rows
+        assert any(r.retry_of == first.id for r in retries)
+
+
+async def test_keys_are_remapped_from_settings(db, seeded: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    from jobtui.ui import make_app
+    from jobtui.ui.screens import JobFormScreen
+
+    app = make_app(replace(db, keys={"jobs.add": "n", "tab.failed": "f"}), start_agent=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.main_screen.active_tab == "failed"
+        await pilot.press("1", "n")
+        await settle(pilot)
+        assert isinstance(app.screen, JobFormScreen)
+
+
+async def test_agent_bar_names_the_live_agents(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = str(app.main_screen.query_one("#agent-bar").render())
+        assert "agent-1@build (busy)" in text and "agent-2@build" in text
+        assert "old-agent" not in text
+
+
+async def test_q_quits(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit_renderables == [] and not app.is_running or app.return_code == 0
