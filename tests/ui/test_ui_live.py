@@ -14,7 +14,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
 from jobtui import engine
 from jobtui.config import Settings

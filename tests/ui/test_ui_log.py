@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
 from jobtui import engine
 from jobtui.engine import Level
 from jobtui.ui.screens import LogScreen
 from jobtui.ui.widgets.log_view import plain_segments
 
-from ui_pilot import settle, table
-from ui_seed import FROZEN, capture, run_to_end, ago
+from ui_pilot import settle
+from ui_seed import capture, run_to_end, ago
 from jobtui.engine import RunState
 
 

@@ -161,7 +161,7 @@ async def test_enable_disable(app) -> None:
 
 async def test_log_of_the_last_run_clears_its_unread_mark(app, seeded: dict[str, Any]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        tbl = await goto(pilot, "1", "sync-remote")
+        await goto(pilot, "1", "sync-remote")
         await pilot.press("l")
         await settle(pilot)
         assert isinstance(app.screen, LogScreen)

@@ -1,0 +1,115 @@
+"""The dashboard app: settings in, one main screen, the database opened off the event loop."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import BindingType
+from textual.message import Message
+from textual.screen import Screen
+
+from jobtui.config import Settings
+from jobtui.engine.session import close_thread_connection
+from jobtui.ui.commands import ActionsProvider
+from jobtui.ui.format import sanitize
+from jobtui.ui.messages import Connected, OperationFailed
+from jobtui.ui.screens.log_viewer import describe_error
+from jobtui.ui.screens.main import MainScreen
+
+REFRESH_INTERVAL = 1.0  # seconds between two refreshes of the tables
+THEME = "ansi-dark"  # the terminal's own palette
+
+
+def db_label(settings: Settings) -> str:
+    """The database as the agent bar shows it: a file's path, or the URL without its password."""
+    url = settings.db_url
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
+
+
+class AgentStarted(Message):
+    """The dashboard started a background agent (its ``pid``), or found one running (None)."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__()
+        self.pid = pid
+
+    bubble = False
+
+
+class JobtuiApp(App[None]):
+    """jobtui's dashboard over the database ``settings`` names."""
+
+    CSS_PATH = "jobtui.tcss"
+    TITLE = "jobtui"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ActionsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = []
+    """Global keys live on the main screen, so a popup never quits the app by accident."""
+
+    def __init__(self, settings: Settings, *, start_agent: bool = True,
+                 refresh_interval: float = REFRESH_INTERVAL, theme: str = THEME) -> None:
+        super().__init__()
+        self.settings = settings
+        """Where the database is, and the key remapping."""
+        self.start_agent = start_agent
+        """Whether to start a background agent when none serves the database."""
+        self.refresh_interval = refresh_interval
+        self.keymap: dict[str, str] = dict(settings.keys)
+        """Binding id to key, from the config file's ``[keys]`` table."""
+        self.connected = False
+        self.main_screen = MainScreen(db_label(settings), refresh_interval)
+        self._theme_name = theme
+
+    def get_default_screen(self) -> Screen:
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        self.theme = self._theme_name
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self._connect()
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def _connect(self) -> None:
+        """Open (and if need be create) the database, then start an agent if none serves it."""
+        from jobtui.engine import open_store
+
+        try:
+            open_store(self.settings)
+        except Exception as error:  # noqa: BLE001 (shown in the agent bar)
+            self.post_message(OperationFailed(f"cannot open the database: {describe_error(error)}"))
+            return
+        finally:
+            close_thread_connection()
+        self.post_message(Connected())
+        if not self.start_agent:
+            return
+        try:
+            from jobtui.engine.agent import ensure_agent
+
+            pid = ensure_agent(self.settings)
+        except Exception as error:  # noqa: BLE001
+            self.post_message(OperationFailed(f"cannot start an agent: {describe_error(error)}"))
+            return
+        finally:
+            close_thread_connection()
+        self.post_message(AgentStarted(pid))
+
+    def on_connected(self, message: Connected) -> None:
+        self.connected = True
+        self.main_screen.start()
+
+    def on_agent_started(self, message: AgentStarted) -> None:
+        if message.pid:
+            self.notify(f"started a background agent (pid {message.pid})", markup=False)
+            self.main_screen.refresh_data()
+
+    def on_operation_failed(self, message: OperationFailed) -> None:
+        self.notify(sanitize(message.text), title="error", severity="error", markup=False, timeout=10)
+        self.main_screen.query_one("#agent-bar").show_problem(message.text)  # type: ignore[attr-defined]

@@ -1,0 +1,299 @@
+"""The job form: add or edit a job, each field checked as it is typed.
+
+Checks run in a worker through the engine's own validators (the same ones the
+CLI and the TOML import use), so the form can never accept what the engine
+refuses; the message of a refused field is shown under it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from jobtui import engine
+from jobtui.engine import JobView, Level
+from jobtui.engine.session import close_thread_connection
+from jobtui.errors import JobtuiError
+from jobtui.ui.format import sanitize
+
+CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One text field of the form."""
+
+    key: str
+    label: str
+    placeholder: str = ""
+
+
+FIELDS = (
+    Field("name", "Name", "letters, digits, '.', '_', '-'"),
+    Field("description", "About", "what it does"),
+    Field("command", "Command", "path/to/script.py --flag"),
+    Field("workdir", "Workdir", "folder it runs in (optional)"),
+    Field("schedules", "Cron", "0 2 * * *   (several: separate with ;)"),
+    Field("params", "Params", '{"key": "value"}'),
+    Field("queue", "Queue", "default"),
+    Field("domain", "Domain", "ops, data, ..."),
+    Field("priority", "Priority", "0"),
+    Field("timeout", "Timeout", "seconds (empty: none)"),
+    Field("retries", "Retries", "0"),
+)
+
+ERROR_FIELDS = (
+    ("job name", "name"), ("job '", "name"), ("command", "command"), ("workdir", "workdir"),
+    ("cron", "schedules"), ("schedule", "schedules"), ("unknown time zone", "schedules"),
+    ("parameter", "params"), ("queue", "queue"), ("priority", "priority"), ("timeout", "timeout"),
+    ("retries", "retries"), ("unknown log level", "log_level"),
+)
+"""Which field an engine message is about, by how it starts."""
+
+
+def field_of(message: str) -> str | None:
+    """The form field a UserError message names, if any."""
+    lowered = message.lower()
+    for prefix, key in ERROR_FIELDS:
+        if lowered.startswith(prefix):
+            return key
+    return None
+
+
+def split_schedules(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> str | None:
+    """The engine's complaint about one field, or None (runs in a worker: may touch files)."""
+    from jobtui.engine.jobs import clean_fields, validate_name
+
+    try:
+        if key == "name":
+            if not adding:
+                return None
+            name = validate_name(value)
+            try:
+                engine.get_job(name)
+            except JobtuiError:
+                return None
+            return f"job {name!r} already exists"
+        if key == "command":
+            if not value.strip():
+                return "command: empty"
+            clean_fields({"command": value, "workdir": values.get("workdir") or None})
+        elif key == "schedules":
+            clean_fields({"schedules": split_schedules(value)})
+        elif key == "params":
+            engine.parse_params(value)
+        elif key == "workdir":
+            clean_fields({"workdir": value or None})
+        elif key in ("queue", "priority", "timeout", "retries", "domain", "description"):
+            clean_fields({key: value})
+    except JobtuiError as error:
+        return str(error)
+    return None
+
+
+def form_values(job: JobView | None) -> dict[str, str]:
+    """The text fields' initial values for a job (empty for a new one)."""
+    if job is None:
+        return {"queue": "default", "priority": "0", "retries": "0"}
+    return {
+        "name": job.name,
+        "description": job.description,
+        "command": job.command,
+        "workdir": job.workdir or "",
+        "schedules": "; ".join(s.cron + (f"@{s.tz}" if s.tz else "") for s in job.schedules),
+        "params": json.dumps(job.params) if job.params else "",
+        "queue": job.queue,
+        "domain": job.domain,
+        "priority": str(job.priority),
+        "timeout": "" if job.timeout is None else f"{job.timeout:g}",
+        "retries": str(job.retries),
+    }
+
+
+class JobFormScreen(ModalScreen[JobView | None]):
+    """Add a job (``job`` None) or edit one; dismisses with the saved job, or None."""
+
+    DEFAULT_CSS = """
+    JobFormScreen { align: center middle; }
+    JobFormScreen > Vertical {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    JobFormScreen #form-title { text-style: bold; height: 1; }
+    JobFormScreen VerticalScroll { height: auto; max-height: 1fr; }
+    JobFormScreen .row { height: 1; }
+    JobFormScreen .row > Label { width: 10; color: $foreground-muted; }
+    JobFormScreen .row > Input { width: 1fr; }
+    JobFormScreen .row > Select { width: 1fr; }
+    JobFormScreen .row > Checkbox { width: auto; }
+    JobFormScreen .field-error { color: $error; padding-left: 10; display: none; height: auto; }
+    JobFormScreen .field-error.-shown { display: block; }
+    JobFormScreen #form-error { padding-left: 0; }
+    JobFormScreen #form-buttons { height: 1; align-horizontal: right; margin-top: 1; }
+    JobFormScreen #form-buttons Button { margin-left: 2; min-width: 10; height: 1; border: none; }
+    JobFormScreen #form-hint { color: $foreground-muted; height: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, job: JobView | None = None) -> None:
+        super().__init__()
+        self.job = job
+        self.adding = job is None
+        self._check_timers: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        values = form_values(self.job)
+        title = "Add a job" if self.adding else f"Edit job {sanitize(self.job.name)}"  # type: ignore[union-attr]
+        with Vertical():
+            yield Static(Text(title), id="form-title")
+            with VerticalScroll():
+                for field in FIELDS:
+                    with Horizontal(classes="row"):
+                        yield Label(field.label)
+                        yield Input(value=values.get(field.key, ""), placeholder=field.placeholder,
+                                    id=f"field-{field.key}", compact=True,
+                                    disabled=field.key == "name" and not self.adding)
+                    yield Label("", id=f"error-{field.key}", classes="field-error")
+                with Horizontal(classes="row"):
+                    yield Label("Log level")
+                    level = self.job.log_level if self.job else Level.INFO
+                    yield Select([(lv.name.lower(), lv.name.lower()) for lv in Level],
+                                 value=level.name.lower(), allow_blank=False, compact=True,
+                                 id="field-log_level")
+                yield Label("", id="error-log_level", classes="field-error")
+                with Horizontal(classes="row"):
+                    yield Label("Enabled")
+                    yield Checkbox("scheduled and triggered", value=self.job.enabled if self.job else True,
+                                   compact=True, id="field-enabled")
+            yield Label("", id="form-error", classes="field-error")
+            yield Static(Text("enter or ctrl+s: save · escape: cancel · tab: next field"), id="form-hint")
+            with Horizontal(id="form-buttons"):
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        first = "#field-name" if self.adding else "#field-description"
+        self.query_one(first, Input).focus()
+
+    # --- values -----------------------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        """Every text field's current value."""
+        return {f.key: self.query_one(f"#field-{f.key}", Input).value for f in FIELDS}
+
+    def fields_for_engine(self) -> dict[str, Any]:
+        values = self.values()
+        fields: dict[str, Any] = {
+            "description": values["description"],
+            "workdir": values["workdir"].strip() or None,
+            "schedules": split_schedules(values["schedules"]),
+            "params": values["params"].strip() or {},
+            "queue": values["queue"].strip() or "default",
+            "domain": values["domain"],
+            "priority": values["priority"].strip() or 0,
+            "timeout": values["timeout"].strip() or None,
+            "retries": values["retries"].strip() or 0,
+            "log_level": str(self.query_one("#field-log_level", Select).value),
+            "enabled": self.query_one("#field-enabled", Checkbox).value,
+        }
+        return fields
+
+    # --- inline checks ----------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        key = (event.input.id or "").removeprefix("field-")
+        if not key:
+            return
+        timer = self._check_timers.pop(key, None)
+        if timer is not None:
+            timer.stop()
+        self._check_timers[key] = self.set_timer(CHECK_DELAY, lambda: self._check(key, event.value, self.values()))
+        if key == "workdir":  # the command's path depends on it
+            self._check("command", self.values()["command"], self.values())
+
+    @work(thread=True, group="form-check", exit_on_error=False)
+    def _check(self, key: str, value: str, values: dict[str, str]) -> None:
+        try:
+            problem = check_field(key, value, values, self.adding)
+        except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
+            problem = f"{type(error).__name__}: {error}"
+        finally:
+            close_thread_connection()
+        self.app.call_from_thread(self.show_error, key, problem)
+
+    def show_error(self, key: str | None, problem: str | None) -> None:
+        """Show (or clear, with None) the message under a field, or the form's own line."""
+        try:
+            label = self.query_one(f"#error-{key}" if key else "#form-error", Label)
+        except Exception:  # noqa: BLE001 (a field without its own line)
+            label = self.query_one("#form-error", Label)
+        label.update(Text(sanitize(problem or "")))
+        label.set_class(bool(problem), "-shown")
+
+    # --- saving -----------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        name = self.query_one("#field-name", Input).value.strip()
+        command = self.query_one("#field-command", Input).value
+        self.show_error(None, None)
+        self._save(name, command, self.fields_for_engine())
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _save(self, name: str, command: str, fields: dict[str, Any]) -> None:
+        try:
+            if self.adding:
+                view = engine.add_job(name, command, **fields)
+            else:
+                view = engine.edit_job(name, command=command, **fields)
+        except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
+            text = str(error) if isinstance(error, JobtuiError) else f"{type(error).__name__}: {error}"
+            self.app.call_from_thread(self._refused, text)
+            return
+        finally:
+            close_thread_connection()
+        self.app.call_from_thread(self.dismiss, view)
+
+    def _refused(self, text: str) -> None:
+        key = field_of(text)
+        self.show_error(key, text)
+        if key is not None:
+            self.show_error(None, f"not saved: {text}")
+            target = f"#field-{key}"
+            if self.query(target):
+                widget = self.query_one(target)
+                if not widget.disabled:
+                    widget.focus()
+        else:
+            self.show_error(None, text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

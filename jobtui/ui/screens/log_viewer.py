@@ -1,0 +1,402 @@
+"""The log popup: one run's log, followed live while it runs, windowed from the database.
+
+The screen owns the workers; the :class:`~jobtui.ui.widgets.LogView` only draws
+and asks for windows. A poll worker watches the run (every
+:data:`POLL_RUNNING` seconds while it runs) and fetches only the lines that are
+new; a finished run is read a window at a time as the operator scrolls, so a
+log of a million lines opens as fast as a short one.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from jobtui import engine
+from jobtui.engine import Level, RunState, RunView
+from jobtui.engine.session import close_thread_connection
+from jobtui.errors import JobtuiError
+from jobtui.ui.format import STATUS_TEXT, fmt_age, fmt_duration, sanitize
+from jobtui.ui.messages import (
+    LogGrew,
+    LogIndex,
+    LogWindow,
+    OperationDone,
+    OperationFailed,
+    RunLoaded,
+    SearchDone,
+)
+from jobtui.ui.widgets.log_view import LogView
+
+POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
+TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
+INDEX_BATCH = 50_000  # line numbers a level scan posts at a time
+LEVELS: tuple[Level | None, ...] = (None, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)
+"""The level filter cycle; None shows every stored line (Verbose and up)."""
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a notification: the UserError message, or the error's type and text."""
+    if isinstance(error, JobtuiError):
+        return str(error)
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+class LogScreen(ModalScreen[None]):
+    """One run's log: live follow, level filter, search, wrap, save."""
+
+    DEFAULT_CSS = """
+    LogScreen { align: center middle; }
+    LogScreen > Vertical {
+        width: 100%; height: 100%;
+        border: round $primary; background: $surface;
+    }
+    LogScreen #log-title { height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    LogScreen #log-status { height: 1; background: $panel; color: $foreground-muted; padding: 0 1; }
+    LogScreen #log-input { display: none; }
+    LogScreen #log-input.-shown { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="log.close"),
+        Binding("q", "close", "Close", show=False, id="log.quit"),
+        Binding("f", "follow", "Follow", id="log.follow", tooltip="Follow new lines on/off"),
+        Binding("w", "wrap", "Wrap", id="log.wrap", tooltip="Wrap long lines on/off"),
+        Binding("v", "level", "Level", id="log.level",
+                tooltip="Cycle the level filter: all, debug, info, warning, error"),
+        Binding("slash", "search", "Search", id="log.search", key_display="/",
+                tooltip="Search the log (highlights every match)"),
+        Binding("n", "next_match", "Next", id="log.next", tooltip="Next match"),
+        Binding("N", "previous_match", "Prev", id="log.previous", tooltip="Previous match"),
+        Binding("s", "save", "Save", id="log.save", tooltip="Save the log to a file"),
+    ]
+    """Keys of the log popup (``log.*``)."""
+
+    def __init__(self, run_id: int, *, follow: bool = True) -> None:
+        super().__init__()
+        self.run_id = int(run_id)
+        self.run: RunView | None = None
+        self.follow_wanted = follow
+        self.level_index = 0
+        self.needle = ""
+        self.hits: list[int] = []
+        self.hit = -1
+        self.input_mode: str | None = None
+        self._scanning = False
+        self._opened = time.monotonic()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    @property
+    def level(self) -> Level | None:
+        return LEVELS[self.level_index]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"run #{self.run_id}"), id="log-title")
+            yield LogView(id="log-view")
+            yield Input(compact=True, id="log-input")
+            yield Static("", id="log-status")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self._poll()
+        self._show_status()
+
+    # --- workers --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="log-poll", exit_on_error=False)
+    def _poll(self) -> None:
+        """Watch the run; post new lines as they are stored, until it has finished."""
+        worker = get_current_worker()
+        known = -1
+        last_run: RunView | None = None
+        try:
+            engine.mark_seen(self.run_id)
+            while not worker.is_cancelled:
+                run = engine.get_run(self.run_id)
+                count = engine.line_count(self.run_id)
+                if count != known:
+                    start = max(known, count - TAIL_LINES, 0)
+                    tail = engine.read_lines(self.run_id, start, count - start) if count > start else []
+                    self.post_message(LogGrew(count, tail, run))
+                    known = count
+                elif run != last_run:
+                    self.post_message(RunLoaded(run))
+                finished = run.status not in (RunState.QUEUED, RunState.RUNNING)
+                if finished and last_run is not None and last_run.status == run.status:
+                    break  # one more look after it finished caught the last flush
+                last_run = run
+                time.sleep(POLL_RUNNING if run.status == RunState.RUNNING else 0.5)
+            engine.mark_seen(self.run_id)
+        except Exception as error:  # noqa: BLE001 (shown to the operator, never a traceback)
+            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
+        finally:
+            close_thread_connection()
+
+    @work(thread=True, group="log-window", exit_on_error=False)
+    def _fetch_window(self, first: int, span: int, level: Level | None) -> None:
+        try:
+            lines = engine.read_lines(self.run_id, first, span, min_level=level)
+            self.post_message(LogWindow(lines, first, span))
+        except Exception as error:  # noqa: BLE001
+            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
+        finally:
+            close_thread_connection()
+
+    @work(thread=True, exclusive=True, group="log-index", exit_on_error=False)
+    def _scan_index(self, level: Level, start: int, reset: bool) -> None:
+        """Collect the numbers of the lines at or above ``level`` from ``start`` on."""
+        worker = get_current_worker()
+        try:
+            upto = engine.line_count(self.run_id)
+            batch: list[int] = []
+            first_post = reset
+            for line in engine.iter_lines(self.run_id, start, min_level=level):
+                if worker.is_cancelled:
+                    return
+                batch.append(line.number)
+                upto = max(upto, line.number + 1)
+                if len(batch) >= INDEX_BATCH:
+                    self.post_message(LogIndex(int(level), batch, False, first_post, batch[0]))
+                    first_post = False
+                    batch = []
+            self.post_message(LogIndex(int(level), batch, True, first_post, upto))
+        except Exception as error:  # noqa: BLE001
+            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
+        finally:
+            close_thread_connection()
+
+    @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
+    def _search(self, needle: str, level: Level | None) -> None:
+        try:
+            self.post_message(SearchDone(needle, engine.search(self.run_id, needle, min_level=level)))
+        except Exception as error:  # noqa: BLE001
+            self.post_message(OperationFailed(f"search: {describe_error(error)}"))
+        finally:
+            close_thread_connection()
+
+    @work(thread=True, group="log-save", exit_on_error=False)
+    def _save(self, path: Path, level: Level | None) -> None:
+        try:
+            written = 0
+            with path.open("w", encoding="utf-8", errors="replace") as handle:
+                for line in engine.iter_lines(self.run_id, min_level=level):
+                    handle.write(line.text)
+                    handle.write("\n")
+                    written += 1
+            self.post_message(OperationDone(f"saved {written} lines to {path}"))
+        except OSError as error:
+            self.post_message(OperationFailed(f"cannot save to {path}: {error.strerror}"))
+        except Exception as error:  # noqa: BLE001
+            self.post_message(OperationFailed(f"save: {describe_error(error)}"))
+        finally:
+            close_thread_connection()
+
+    # --- messages from workers and the view -------------------------------------------
+
+    def on_log_grew(self, message: LogGrew) -> None:
+        view = self.view
+        first = self.run is None
+        if message.run is not None:
+            if first:  # only a queued or running run is followed
+                view.following = self.follow_wanted and message.run.status in (RunState.QUEUED, RunState.RUNNING)
+            self._set_run(message.run)
+        view.grow(message.count, [ln for ln in message.tail if view.level is None or ln.level >= view.level])
+        if view.index is not None and not self._scanning and message.count > view.index_upto:
+            self._scanning = True
+            self._scan_index(view.level, view.index_upto, False)
+        if first:
+            view.call_after_refresh(view.scroll_to_end)
+        self._show_status()
+
+    def on_run_loaded(self, message: RunLoaded) -> None:
+        self._set_run(message.run)
+
+    def on_log_window(self, message: LogWindow) -> None:
+        self.view.add_lines(message.lines)
+
+    def on_log_view_window_wanted(self, message: LogView.WindowWanted) -> None:
+        message.stop()
+        self._fetch_window(message.first, message.span, message.level)
+
+    def on_log_view_follow_changed(self, message: LogView.FollowChanged) -> None:
+        message.stop()
+        self._show_status()
+
+    def on_log_index(self, message: LogIndex) -> None:
+        view = self.view
+        if view.level is None or int(view.level) != message.level:
+            return
+        view.extend_index(message.numbers, message.upto, message.reset)
+        if message.done:
+            self._scanning = False
+        self._show_status()
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if message.needle != self.needle:
+            return
+        self.hits = message.hits
+        if not self.hits:
+            self.hit = -1
+            self.view.set_needle(self.needle, None)
+            self.notify(f"no line contains {sanitize(self.needle)!r}", severity="warning", markup=False)
+        else:
+            top = self.view.number_at(int(self.view.scroll_y)) if self.view.row_count else 0
+            self.hit = next((i for i, n in enumerate(self.hits) if n >= top), 0)
+            self._goto_hit()
+        self._show_status()
+
+    def on_operation_done(self, message: OperationDone) -> None:
+        if message.text:
+            self.notify(sanitize(message.text), markup=False)
+
+    def on_operation_failed(self, message: OperationFailed) -> None:
+        self.notify(sanitize(message.text), severity="error", markup=False)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        if self.input_mode is not None:
+            self._hide_input()
+            return
+        self.dismiss(None)
+
+    def action_follow(self) -> None:
+        view = self.view
+        view.following = not view.following
+        if view.following:
+            view.scroll_to_end()
+        self._show_status()
+
+    def action_wrap(self) -> None:
+        self.view.set_wrap(not self.view.wrap)
+        self._show_status()
+
+    def action_level(self) -> None:
+        self.level_index = (self.level_index + 1) % len(LEVELS)
+        level = self.level
+        view = self.view
+        keep = view.number_at(int(view.scroll_y)) if view.row_count else 0
+        view.reset(view.total, level)
+        self.hits, self.hit = [], -1
+        if self.needle:
+            self._search(self.needle, level)
+        if level is not None:
+            self._scanning = True
+            self._scan_index(level, 0, True)
+        elif not view.following:
+            view.show_row(keep)
+        if view.following:
+            view.call_after_refresh(view.scroll_to_end)
+        self._show_status()
+
+    def action_search(self) -> None:
+        self._show_input("search", self.needle, "search text (enter: find, escape: close)")
+
+    def action_save(self) -> None:
+        name = f"jobtui-run-{self.run_id}.log"
+        self._show_input("save", str(Path.cwd() / name), "save to file (enter: save, escape: close)")
+
+    def action_next_match(self) -> None:
+        if self.hits:
+            self.hit = (self.hit + 1) % len(self.hits)
+            self._goto_hit()
+
+    def action_previous_match(self) -> None:
+        if self.hits:
+            self.hit = (self.hit - 1) % len(self.hits)
+            self._goto_hit()
+
+    def _goto_hit(self) -> None:
+        view = self.view
+        number = self.hits[self.hit]
+        view.set_needle(self.needle, number)
+        if view.following:
+            view.following = False
+        view.show_row(view.row_of(number))
+        self._show_status()
+
+    # --- the input line -------------------------------------------------------------
+
+    def _show_input(self, mode: str, value: str, placeholder: str) -> None:
+        self.input_mode = mode
+        field = self.query_one("#log-input", Input)
+        field.placeholder = placeholder
+        field.value = value
+        field.add_class("-shown")
+        field.focus()
+
+    def _hide_input(self) -> None:
+        self.input_mode = None
+        field = self.query_one("#log-input", Input)
+        field.remove_class("-shown")
+        self.view.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        mode, value = self.input_mode, event.value
+        self._hide_input()
+        if mode == "search":
+            self.needle = value
+            self.hits, self.hit = [], -1
+            self.view.set_needle(value, None)
+            if value:
+                self._search(value, self.level)
+            self._show_status()
+        elif mode == "save" and value.strip():
+            self._save(Path(value.strip()).expanduser(), self.level)
+
+    # --- display --------------------------------------------------------------------
+
+    def _set_run(self, run: RunView) -> None:
+        self.run = run
+        glyph, word = STATUS_TEXT[run.status]
+        title = Text()
+        title.append(f"#{run.id} ", style="bold")
+        title.append(sanitize(run.job), style="bold")
+        title.append(f" · {glyph} {word}")
+        if run.status == RunState.RUNNING and run.progress is not None:
+            title.append(f" {run.progress}%")
+        if run.started_at is not None:
+            from jobtui.clock import utc_now
+
+            now = utc_now()
+            took = run.duration if run.duration is not None else (now - run.started_at).total_seconds()
+            title.append(f" · {fmt_duration(took)} · started {fmt_age(run.started_at, now)}", style="dim")
+        if run.command:
+            title.append(" · command: ", style="dim")
+            title.append(sanitize(run.command))
+        if run.feedback:
+            title.append(" · ", style="dim")
+            title.append(sanitize(run.feedback))
+        self.query_one("#log-title", Static).update(title)
+
+    def _show_status(self) -> None:
+        view = self.view
+        parts = [
+            f"{view.total:,} lines" + (f" ({view.row_count:,} shown)" if view.index is not None else ""),
+            f"follow {'on' if view.following else 'off'}",
+            f"wrap {'on' if view.wrap else 'off'}",
+            f"level {'all' if self.level is None else self.level.name.lower() + '+'}",
+        ]
+        if self._scanning:
+            parts.append("filtering…")
+        if self.needle:
+            found = f"{self.hit + 1}/{len(self.hits)}" if self.hits else "no match"
+            parts.append(f"search {sanitize(self.needle)!r} {found}")
+        self.query_one("#log-status", Static).update(Text(" · ".join(parts)))

@@ -1,0 +1,60 @@
+"""The Agents tab: every agent serving the database and what it is doing."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import BindingType
+
+from jobtui.engine import AgentState, AgentView
+from jobtui.ui.format import AGENT_CLASS, SPINNER, fmt_age, sanitize
+from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+
+
+class AgentsTable(RecordTable[AgentView]):
+    """Agents, live ones first."""
+
+    tab = "agents"
+    title = "Agents"
+    COLUMNS = (
+        Column("state", "state", 10),
+        Column("name", "name", 20),
+        Column("host", "host", 12),
+        Column("pid", "pid", 7),
+        Column("run", "run", 7),
+        Column("heartbeat", "beat", 8),
+        Column("done", "done", 5),
+        Column("failed", "failed", 6),
+        Column("queues", "queues", 12),
+    )
+    STATUS_COLUMN = "state"
+    STATUSES = tuple(state.value for state in AgentState)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        op("p", "pause", "Pause/resume", "agents.pause", help="Pause or resume the agent"),
+        op("D", "drain", "Drain", "agents.drain", help="Finish the current run, then stop (confirm)"),
+        op("l", "log", "Log", "agents.log", help="Log of the agent's current run"),
+    ]
+    """Keys of the Agents tab (``agents.*``)."""
+
+    def key_of(self, record: AgentView) -> str:
+        return record.name
+
+    def is_spinning(self, record: AgentView) -> bool:
+        return record.state == AgentState.BUSY
+
+    def cells_of(self, record: AgentView, ctx: RowContext) -> tuple[Cell, ...]:
+        glyph = SPINNER[ctx.frame % len(SPINNER)] if record.state == AgentState.BUSY else "●"
+        if record.state in (AgentState.STOPPED, AgentState.OFFLINE):
+            glyph = "○"
+        return (
+            (f"{glyph} {record.state.value}", AGENT_CLASS[record.state]),
+            (sanitize(record.name), "accent"),
+            (sanitize(record.host), ""),
+            (str(record.pid), "muted"),
+            ("" if record.current_run is None else f"#{record.current_run}", ""),
+            (fmt_age(record.heartbeat_at, ctx.now), "muted"),
+            (str(record.done), ""),
+            (str(record.failed), "error" if record.failed else ""),
+            (sanitize(", ".join(record.queues) or "all"), ""),
+        )

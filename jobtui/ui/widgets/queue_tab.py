@@ -1,0 +1,97 @@
+"""The Queue tab: runs waiting or running, in execution order, running ones first."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import BindingType
+
+from jobtui.engine import RunState, RunView
+from jobtui.ui.format import (
+    STATUS_CLASS,
+    fmt_age,
+    fmt_duration,
+    progress_bar,
+    sanitize,
+    status_label,
+)
+from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+
+BAR_WIDTH = 10  # cells of the progress bar
+
+
+def progress_cell(run: RunView, ctx: RowContext) -> Cell:
+    """Progress bar and percentage: the script's own report, or an estimate from past durations."""
+    if run.status != RunState.RUNNING or run.started_at is None:
+        return ("", "")
+    if run.progress is not None:
+        fraction = run.progress / 100
+        return (f"{progress_bar(fraction, BAR_WIDTH)} {run.progress:3d}%", "running")
+    expected = ctx.expected.get(run.job)
+    if not expected:
+        return (f"{'·' * BAR_WIDTH}    ?", "muted")
+    elapsed = (ctx.now - run.started_at).total_seconds()
+    fraction = min(0.99, elapsed / expected)
+    left = max(0.0, expected - elapsed)
+    return (f"{progress_bar(fraction, BAR_WIDTH)} ~{fmt_duration(left)}", "running")
+
+
+class QueueTable(RecordTable[RunView]):
+    """Queued and running runs, in the order the agents take them."""
+
+    tab = "queue"
+    title = "Queue"
+    COLUMNS = (
+        Column("status", "status", 10),
+        Column("id", "run", 6),
+        Column("job", "job", 16),
+        Column("elapsed", "elapsed", 7),
+        Column("progress", "progress", 16),
+        Column("queue", "queue", 8),
+        Column("prio", "prio", 4),
+        Column("command", "command", 16),
+        Column("queued", "queued", 8),
+        Column("feedback", "feedback", 30),
+    )
+    STATUSES = ("queued", "running")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        op("x", "execute", "Exec", "queue.execute", help="Run it next, skipping the interval"),
+        op("d", "remove", "Del", "queue.remove", help="Remove the queued run (confirm)"),
+        op("c", "cancel", "Cancel", "queue.cancel", help="Cancel the run; kills a running one (confirm)"),
+        op("plus", "prio_up", "Prio+", "queue.priority_up", help="Raise the run's priority", key_display="+"),
+        op("minus", "prio_down", "Prio-", "queue.priority_down", help="Lower the run's priority",
+           key_display="-"),
+        op("i", "interval", "Interval", "queue.interval", help="Seconds between two runs of the queue"),
+        op("P", "pause", "Pause", "queue.pause", help="Pause or resume the run's queue"),
+        op("l", "log", "Log", "queue.log", help="Follow the run's log"),
+    ]
+    """Keys of the Queue tab (``queue.*``)."""
+
+    def key_of(self, record: RunView) -> str:
+        return str(record.id)
+
+    def is_spinning(self, record: RunView) -> bool:
+        return record.status == RunState.RUNNING
+
+    def cells_of(self, record: RunView, ctx: RowContext) -> tuple[Cell, ...]:
+        running = record.status == RunState.RUNNING
+        elapsed = fmt_duration((ctx.now - record.started_at).total_seconds()) if (
+            running and record.started_at) else ""
+        if record.status == RunState.QUEUED and record.not_before and record.not_before > ctx.now:
+            elapsed = "backoff"
+        queue = ctx.queues.get(record.queue)
+        queue_text = sanitize(record.queue) + (" ⏸" if queue is not None and queue.paused else "")
+        prio = f"{record.priority}" + ("!" if record.urgent else "")
+        return (
+            (status_label(record.status, ctx.frame), STATUS_CLASS[record.status]),
+            (f"#{record.id}", "muted"),
+            (sanitize(record.job), "accent"),
+            (elapsed, ""),
+            progress_cell(record, ctx),
+            (queue_text, "warning" if queue is not None and queue.paused else ""),
+            (prio, ""),
+            (sanitize(record.command), ""),
+            (fmt_age(record.queued_at, ctx.now), "muted"),
+            (sanitize(record.feedback), ""),
+        )
