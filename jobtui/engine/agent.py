@@ -33,7 +33,7 @@ from jobtui.engine.flusher import Flusher
 from jobtui.engine.jobfiles import JobsDir
 from jobtui.engine.queries import live_agents
 from jobtui.engine.reports import needs_report, send_report
-from jobtui.engine.runner import Runner, RunSpec, SyncReply, base_env
+from jobtui.engine.runner import Runner, RunSpec, base_env
 from jobtui.engine.scheduler import Scheduler
 from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.states import AgentState, RunState
@@ -210,9 +210,8 @@ class Agent:
         spec = RunSpec.build(claimed.run, claimed.job)
         capture = LogCapture(threshold=spec.log_level, max_lines=self.settings.log_max_lines,
                              max_bytes=self.settings.log_max_bytes)
-        runner = Runner(spec, lambda chunks, capture: SyncReply(), capture, workspace=self._workspace(),
+        runner = Runner(spec, self._flusher.syncer(run_id), capture, workspace=self._workspace(),
                         grace=self.settings.grace, stopping=self._stopping, env=self._env)
-        runner.sync = self._flusher.syncer(run_id, lambda: runner.pid)
         try:
             outcome = runner.execute()
         except Exception as exc:  # noqa: BLE001 - one broken run must not take the agent down

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from jobtui.engine import claim as store_ops
 from jobtui.engine.capture import LogCapture
 from jobtui.engine.logs import PendingChunk
-from jobtui.engine.runner import SyncReply
+from jobtui.engine.runner import Sync, SyncReply
 from jobtui.engine.session import close_thread_connection
 
 log = logging.getLogger("jobtui.agent")
@@ -53,13 +53,13 @@ class Flusher:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def syncer(self, run_id: int, pid: Callable[[], int | None]) -> Callable[[list[PendingChunk], LogCapture], SyncReply]:
+    def syncer(self, run_id: int) -> Sync:
         """The runner's sync callback for one run."""
 
-        def sync(chunks: list[PendingChunk], capture: LogCapture) -> SyncReply:
+        def sync(chunks: list[PendingChunk], capture: LogCapture, pid: int) -> SyncReply:
             stats = {"log_lines": capture.stored_lines, "log_bytes": capture.stored_bytes,
                      "progress": capture.captured.progress, "warnings": capture.captured.warnings,
-                     "pid": pid()}
+                     "pid": pid}
             self.submit(run_id, chunks, stats)
             return self._replies.get(run_id, SyncReply())
 

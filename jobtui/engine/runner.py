@@ -93,8 +93,8 @@ class Outcome:
     pid: int | None = None
 
 
-Sync = Callable[[list[PendingChunk], LogCapture], SyncReply]
-"""Called with the chunks to write (may be empty) and the capture state."""
+Sync = Callable[[list[PendingChunk], LogCapture, int], SyncReply]
+"""Called with the chunks to write (may be empty), the capture state and the script's pid."""
 
 
 def base_env() -> dict[str, str]:
@@ -305,7 +305,7 @@ class Runner:
                     kill_group(process.pid)
                     term_at = float("inf")
                 if now >= next_sync or capture.sealed_count:
-                    reply = self.sync(capture.take(), capture)
+                    reply = self.sync(capture.take(), capture, process.pid)
                     next_sync = now + SYNC_EVERY
                     if not reply.owned and owned:
                         owned = False
