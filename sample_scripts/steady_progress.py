@@ -7,8 +7,9 @@ from pathlib import Path
 
 try:
     from jobtui import script as js
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+except ImportError:  # run by a Python without jobtui: use the checkout's or the package's copy
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(here.parent), str(here.parent.parent)]
     from jobtui import script as js
 
 STEP = 1.0  # seconds per batch

@@ -17,10 +17,12 @@ SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def sample_jobs_file() -> Path:
-    """``sample_scripts/jobs.toml`` next to the package (a source checkout)."""
+    """The demo's ``jobs.toml``: inside an installed package, or next to it in a checkout."""
     import jobtui
 
-    return Path(jobtui.__file__).resolve().parent.parent / "sample_scripts" / "jobs.toml"
+    package = Path(jobtui.__file__).resolve().parent
+    installed = package / "sample_scripts" / "jobs.toml"
+    return installed if installed.is_file() else package.parent / "sample_scripts" / "jobs.toml"
 
 
 def prepare_demo(settings: Settings) -> Settings:
@@ -35,7 +37,7 @@ def prepare_demo(settings: Settings) -> Settings:
     """
     jobs_file = sample_jobs_file()
     if not jobs_file.is_file():
-        raise UserError(f"demo: sample jobs not found at {jobs_file} (run from a source checkout)")
+        raise UserError(f"demo: sample jobs not found at {jobs_file} (reinstall jobtui)")
     folder = settings.data_dir / DEMO_DIR
     path = folder / DEMO_DB
     close_store()  # the previous demo file may be the one in use
