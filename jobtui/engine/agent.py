@@ -226,7 +226,7 @@ class Agent:
         next_claim = None
         with database.atomic():
             owned = outcome.owned and store_ops.finish_in_transaction(
-                run_id, claimed.run["queue"], self.name, outcome, now)
+                run_id, claimed.run["queue"], self.name, outcome, now, claimed.run.get("queue_interval"))
             if self._may_claim():
                 next_claim = store_ops.claim_in_transaction(self.name, self.queues, self.lease, now)
         self._current = None

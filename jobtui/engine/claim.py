@@ -62,7 +62,8 @@ def _claim_sql(queues: Sequence[str]) -> tuple[str, int]:
     if pg:
         candidate = candidate.rstrip() + " FOR UPDATE OF r SKIP LOCKED"
     sql = (f"UPDATE run SET status = 'running', agent = {p}, started_at = {p}, lease_until = {p}, "
-           f"progress = NULL WHERE id = ({candidate}) AND status = 'queued' RETURNING *")
+           f"progress = NULL WHERE id = ({candidate}) AND status = 'queued' "
+           f"RETURNING *, (SELECT interval FROM queue WHERE queue.name = run.queue) AS queue_interval")
     return sql, len(queues)
 
 
@@ -119,8 +120,12 @@ def sync(run_id: int, agent: str, chunks: list[PendingChunk], *, log_lines: int,
     return True, bool(row[0])
 
 
-def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome, now: float) -> bool:
+def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome, now: float,
+                          interval: float | None = None) -> bool:
     """Record how a run ended, inside the caller's write transaction.
+
+    Args:
+        interval: the queue's interval as the claim saw it (None: not known).
 
     Returns:
         False if the agent no longer owned the run (nothing was written).
@@ -134,8 +139,10 @@ def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome,
     if cursor.rowcount != 1:
         return False
     insert_chunks(run_id, list(outcome.chunks))
-    # Only queues with an interval need to know when their last run ended.
-    _execute("UPDATE queue SET last_finished_at = ? WHERE name = ? AND interval > 0", (now, queue))
+    # Only queues with an interval need to know when their last run ended; the claim
+    # said what the interval was (None: unknown, ask the database).
+    if interval is None or interval > 0:
+        _execute("UPDATE queue SET last_finished_at = ? WHERE name = ? AND interval > 0", (now, queue))
     if outcome.state in (RunState.FAILED, RunState.TIMED_OUT):
         schedule_retry(run_id, now)
     return True
