@@ -10,8 +10,9 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 
+from jobtui import engine
 from jobtui.config import Settings
-from jobtui.engine.session import close_thread_connection
+from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import sanitize
 from jobtui.ui.messages import Connected, OperationFailed
@@ -78,10 +79,8 @@ class JobtuiApp(App[None]):
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:
         """Open (and if need be create) the database, then start an agent if none serves it."""
-        from jobtui.engine import open_store
-
         try:
-            open_store(self.settings)
+            engine.open_store(self.settings)
         except Exception as error:  # noqa: BLE001 (shown in the agent bar)
             self.post_message(OperationFailed(f"cannot open the database: {describe_error(error)}"))
             return
@@ -91,9 +90,7 @@ class JobtuiApp(App[None]):
         if not self.start_agent:
             return
         try:
-            from jobtui.engine.agent import ensure_agent
-
-            pid = ensure_agent(self.settings)
+            pid = engine.ensure_agent(self.settings)
         except Exception as error:  # noqa: BLE001
             self.post_message(OperationFailed(f"cannot start an agent: {describe_error(error)}"))
             return
@@ -108,7 +105,7 @@ class JobtuiApp(App[None]):
     def on_agent_started(self, message: AgentStarted) -> None:
         if message.pid:
             self.notify(f"started a background agent (pid {message.pid})", markup=False)
-            self.main_screen.refresh_data()
+            self.main_screen.refresh_data(force=True)
 
     def on_operation_failed(self, message: OperationFailed) -> None:
         self.notify(sanitize(message.text), title="error", severity="error", markup=False, timeout=10)

@@ -2,16 +2,20 @@
 
 These functions block (they query the database), so screens call them from
 thread workers. They never return more than :data:`PAGE` rows.
+
+A refresh is a :class:`Load`: a timer tick reads the change token and the rest
+only if it moved; a key reads the page alone; after an operation, everything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from jobtui import engine
-from jobtui.engine import AgentView
+from jobtui.engine import AgentView, QueueView, RunState
 from jobtui.ui.format import sanitize
-from jobtui.ui.messages import TabData
+from jobtui.ui.messages import DataLoaded, TabData
 
 PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 
@@ -28,8 +32,15 @@ class Request:
     job: str | None = None
 
 
-def load_tab(request: Request, agents: list[AgentView] | None = None) -> TabData:
-    """One page of a tab, as the filter, sort and offset ask."""
+def load_tab(request: Request, agents: list[AgentView] | None = None,
+             queues: tuple[QueueView, ...] | None = None) -> TabData:
+    """One page of a tab, as the filter, sort and offset ask.
+
+    Args:
+        request: the tab, its filter, sort and page.
+        agents: the agents, if already read (Agents tab).
+        queues: the queues' settings, if known to be current (Queue tab): saves a query.
+    """
     text = request.text.strip() or None
     offset = max(0, request.offset)
     tab = request.tab
@@ -37,14 +48,11 @@ def load_tab(request: Request, agents: list[AgentView] | None = None) -> TabData
         page = engine.jobs_page(text=text, sort=request.sort or "name", offset=offset, limit=PAGE)
         return TabData(tab, page.rows, page.total, offset)
     if tab == "queue":
-        page = engine.queue_page(text=text, offset=offset, limit=PAGE)
-        rows = page.rows
-        total = page.total
-        if request.status:  # queue_page has no status filter: filter the page
-            rows = tuple(r for r in rows if r.status.value == request.status)
-            total = len(rows)
-        expected = engine.expected_durations({r.job for r in rows if r.status.value == "running"})
-        return TabData(tab, rows, total, offset, expected=expected, queues=tuple(engine.queues()))
+        states = [request.status] if request.status else None
+        page = engine.queue_page(text=text, states=states, offset=offset, limit=PAGE)
+        running = {r.job for r in page.rows if r.status == RunState.RUNNING and r.progress is None}
+        expected = engine.expected_durations(running) if running else {}
+        return TabData(tab, page.rows, page.total, offset, expected=expected, queues=queues if queues is not None else tuple(engine.queues()))
     if tab in ("executed", "failed", "history"):
         kwargs = dict(text=text, sort=request.sort or "finished", offset=offset, limit=PAGE)
         if request.job:
@@ -68,3 +76,48 @@ def load_tab(request: Request, agents: list[AgentView] | None = None) -> TabData
         rows = tuple(found[offset:offset + PAGE])
         return TabData(tab, rows, len(found), offset)
     raise ValueError(f"unknown tab {tab!r}")
+
+
+MODES = ("page", "tick", "full")
+"""How much a load reads, least first: the page; the token (then the rest if it moved); all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """One refresh of the main screen, as it asked for it."""
+
+    request: Request
+    generation: int
+    mode: str
+    """``page``: the page alone (a key); ``tick``: the change token, then counts, agents and
+    page if it moved; ``full``: all of them (after an operation)."""
+    known: Any = None
+    """The change token the screen has."""
+    page_current: bool = False
+    """Whether the screen already shows this page as of ``known``."""
+    poll: bool = False
+    """Read the page even if the token did not move (runs report progress)."""
+    queues: tuple[QueueView, ...] | None = None
+    """The queues' settings the screen has (they change only with the token)."""
+
+    def after(self, older: Load) -> Load:
+        """This load, reading at least what a superseded older one would have."""
+        if MODES.index(older.mode) > MODES.index(self.mode):
+            return replace(self, mode=older.mode)
+        return self
+
+
+def read(load: Load) -> DataLoaded:
+    """Do one load (blocking: call it from a thread)."""
+    token = counts = agents = data = None
+    changed = False
+    if load.mode in ("tick", "full"):
+        token = engine.change_token()
+        changed = load.mode == "full" or token != load.known
+    if changed:
+        agents = engine.agents()
+        counts = engine.tab_counts()
+    if load.mode == "page" or changed or not load.page_current or load.poll:
+        data = load_tab(load.request, agents, None if changed else load.queues)
+    return DataLoaded(data, load.generation, request=load.request,
+                      token=token if token is not None else load.known, counts=counts, agents=agents)

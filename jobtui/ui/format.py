@@ -18,7 +18,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from jobtui.engine.states import AgentState, RunState
+from jobtui.engine import AgentState, AgentView, RunState, Schedule
 
 
 def _escape_table() -> dict[int, str]:
@@ -185,6 +185,23 @@ AGENT_CLASS: dict[AgentState, str] = {
 }
 
 
+LIVE_AGENT = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
+"""States of an agent that heartbeats."""
+
+
+def pending_request(agent: AgentView) -> str | None:
+    """What the agent was asked to do and has not done yet (``pausing…``), or None."""
+    if agent.state not in LIVE_AGENT:
+        return None
+    if agent.drain_requested and agent.state != AgentState.DRAINING:
+        return "draining…"
+    if agent.pause_requested and agent.state != AgentState.PAUSED:
+        return "pausing…"
+    if not agent.pause_requested and agent.state == AgentState.PAUSED:
+        return "resuming…"
+    return None
+
+
 def status_label(state: RunState | None, frame: int = 0) -> str:
     """Glyph and word for a state; a running state shows spinner frame ``frame``."""
     if state is None:
@@ -195,48 +212,22 @@ def status_label(state: RunState | None, frame: int = 0) -> str:
     return f"{glyph} {word}"
 
 
-# --- cron in words -----------------------------------------------------------
-
-_DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# --- schedules ---------------------------------------------------------------
 
 
-def describe_cron(expr: str | None) -> str:
-    """A 5-field cron expression in a few words, for the common shapes; else the expression."""
-    if not expr:
-        return ""
-    if ";" in expr:
-        return "; ".join(describe_cron(part.strip()) for part in expr.split(";"))
-    fields = expr.split()
-    if len(fields) != 5:
-        return expr
-    minute, hour, dom, month, dow = fields
-    if (dom, month) != ("*", "*"):
-        return expr
-    if (minute, hour, dow) == ("*", "*", "*"):
-        return "every minute"
-    if minute.startswith("*/") and (hour, dow) == ("*", "*"):
-        return f"every {minute[2:]} min"
-    if minute.isdigit() and hour == "*" and dow == "*":
-        return f"hourly at :{int(minute):02d}"
-    if minute.isdigit() and hour.startswith("*/") and dow == "*":
-        return f"every {hour[2:]}h at :{int(minute):02d}"
-    if minute.isdigit() and hour.isdigit():
-        at = f"{int(hour):02d}:{int(minute):02d}"
-        if dow == "*":
-            return f"daily {at}"
-        if dow in ("1-5", "mon-fri", "MON-FRI"):
-            return f"weekdays {at}"
-        if dow.isdigit() and int(dow) <= 7:
-            return f"{_DAYS[int(dow)]} {at}"
-    return expr
+def local_zone() -> str:
+    """The zone a schedule without one runs in, as shown next to it (``CET``, ``UTC``)."""
+    return datetime.now().astimezone().tzname() or "local"
 
 
-def schedule_text(expr: str | None) -> str:
-    """Words and cron together (``daily 02:00 (0 2 * * *)``), or just the cron if no words fit."""
-    if not expr:
-        return ""
-    words = describe_cron(expr)
-    return expr if words == expr else f"{words} ({expr})"
+def schedule_zones(schedules: Sequence[Schedule], local: str) -> str:
+    """Each schedule's cron and zone (``0 2 * * * (Europe/Berlin); */15 * * * * (local, CET)``)."""
+    return "; ".join(f"{s.cron} ({s.tz or f'local, {local}'})" for s in schedules)
+
+
+def missed_mark(missed: int) -> str:
+    """The missed-fires mark of the next-run column (``⚠3 missed``; empty for none)."""
+    return f"⚠{missed} missed" if missed > 0 else ""
 
 
 def short_command(command: str | None) -> str:

@@ -8,12 +8,13 @@ repaint (toolong's ``PendingLines``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
 
-from jobtui.engine import AgentView, LogLine, QueueView, RunView
+from jobtui.engine import AgentView, JobView, LogLine, QueueView, RunView
 
 
 class Connected(Message):
@@ -37,21 +38,42 @@ class TabData:
 
 
 class DataLoaded(Message):
-    """A refresh: the active tab's page (None: unchanged), the tab counts (None: not read) and the agents."""
+    """A refresh worker's result.
+
+    ``data`` is the page it read (None: the page it had is still current);
+    ``token``, ``counts`` and ``agents`` are set when it read them (the database
+    changed, or the screen asked for everything).
+    """
 
     bubble = False
 
-    def __init__(self, data: TabData | None, counts: dict[str, int] | None, agents: list[AgentView],
-                 generation: int) -> None:
+    def __init__(self, data: TabData | None, generation: int, *, request: Any = None, token: Any = None,
+                 counts: dict[str, int] | None = None, agents: list[AgentView] | None = None) -> None:
         super().__init__()
         self.data = data
+        self.generation = generation
+        self.request = request
+        """What the page was read for (tab, filter, sort, offset)."""
+        self.token = token
+        """:func:`jobtui.engine.change_token` as read before the page (None: not read)."""
         self.counts = counts
         self.agents = agents
-        self.generation = generation
 
     def can_replace(self, message: Message) -> bool:
         # Only a newer request's data replaces this one (a superseded worker may post late).
         return isinstance(message, DataLoaded) and message.generation >= self.generation
+
+
+class HistoryLoaded(Message):
+    """A job's latest executions (None: unchanged since the last read), with the job itself."""
+
+    bubble = False
+
+    def __init__(self, data: TabData | None, token: Any, job: JobView | None) -> None:
+        super().__init__()
+        self.data = data
+        self.token = token
+        self.job = job
 
 
 class OperationDone(Message):
@@ -121,7 +143,7 @@ class LogIndex(Message):
 
     bubble = False
 
-    def __init__(self, level: int, numbers: list[int], done: bool, reset: bool, upto: int) -> None:
+    def __init__(self, level: int, numbers: Sequence[int], done: bool, reset: bool, upto: int) -> None:
         super().__init__()
         self.upto = upto
         """Line numbers below this have been scanned."""

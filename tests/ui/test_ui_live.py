@@ -109,7 +109,7 @@ async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Sett
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: engine.live_agents(), timeout=20)
-            app.main_screen.refresh_data()
+            app.main_screen.refresh_data(force=True)
             await settle(pilot)
             bar = str(app.main_screen.query_one("#agent-bar").render())
             assert engine.live_agents()[0].name in bar

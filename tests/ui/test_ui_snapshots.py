@@ -6,6 +6,8 @@ at the SVGs in ``__snapshots__`` before committing them.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import Input
 
@@ -15,8 +17,19 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "12
 
 
 @pytest.fixture
-def snap_app(db, frozen, monkeypatch: pytest.MonkeyPatch):
-    """The seeded app with its nondeterminism removed: no spinner, no blinking cursor, a fixed db label."""
+def utc_zone(monkeypatch: pytest.MonkeyPatch):
+    """The machine's local zone is UTC (schedules without a zone are shown with it)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def snap_app(db, frozen, utc_zone, monkeypatch: pytest.MonkeyPatch):
+    """The seeded app with its nondeterminism removed: no spinner, no blinking cursor, a fixed db label,
+    the local zone."""
     from ui_seed import seed
 
     from jobtui.ui import make_app

@@ -47,7 +47,7 @@ async def test_refresh_changes_rows_in_place_and_keeps_the_cursor(app, seeded: d
         # a new urgent run goes to the front of the waiting runs; one priority changes
         urgent = engine.enqueue("disk-check", now_=True)
         engine.set_priority(int(target), delta=3)
-        app.main_screen.refresh_data()
+        app.main_screen.refresh_data(force=True)
         await settle(pilot)
         assert queue.current_key == target, "the cursor stays on the same run"
         assert str(urgent.id) in keys_of(queue)
@@ -185,3 +185,59 @@ async def test_q_quits(app) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app._exit_renderables == [] and not app.is_running or app.return_code == 0
+
+
+def quiet_app(db: Any, interval: float):
+    """The dashboard with its own refresh interval (``3600``: ticks only when a test calls one)."""
+    from jobtui.ui.app import JobtuiApp
+
+    app = JobtuiApp(db, start_agent=False, refresh_interval=interval)
+    app.main_screen.db_label = "jobtui.db"
+    return app
+
+
+async def test_an_idle_tick_reads_only_the_change_token(db) -> None:
+    from playhouse.test_utils import count_queries
+
+    app = quiet_app(db, 3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        with count_queries() as idle:
+            screen.refresh_data(background=True)
+            await settle(pilot)
+        assert idle.count == 1, [q.msg for q in idle.get_queries()]
+        with count_queries() as switching:
+            await pilot.press("3")  # first visit: the page alone (its count and its rows)
+            await settle(pilot)
+            await pilot.press("1")  # back: the Jobs page is still current
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+        assert switching.count == 2, [q.msg for q in switching.get_queries()]
+        assert keys_of(table(app, "executed")) == [str(r.id) for r in engine.executed_page().rows]
+
+
+async def test_an_edit_made_elsewhere_shows_at_the_next_tick(db) -> None:
+    app = quiet_app(db, 0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        jobs = table(app, "jobs")
+        assert jobs.get_cell("backup-db", "domain").plain == "ops"
+        engine.edit_job("backup-db", domain="finance")  # as `jobtui job add/edit` would, in another process
+        for _ in range(30):
+            await pilot.pause(0.1)
+            await settle(pilot)
+            if jobs.get_cell("backup-db", "domain").plain == "finance":
+                break
+        assert jobs.get_cell("backup-db", "domain").plain == "finance"
+
+
+async def test_missed_fires_and_the_schedule_in_words(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        jobs = table(app, "jobs")
+        assert jobs.get_cell("disk-check", "next").plain.endswith("⚠3 missed")
+        assert jobs.get_cell("disk-check", "schedule").plain == "Every 15 minutes"
+        assert jobs.get_cell("disk-check", "cron").plain == "*/15 * * * *"
+        assert "missed" not in jobs.get_cell("backup-db", "next").plain

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual.worker import WorkerCancelled, WorkerFailed
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and their messages land (log polls excepted: they never end while running)."""
+LONG_LIVED = ("log-poll", "reader")
+"""Worker groups that never end while their screen is open: a running run's log poll, the main screen's reader."""
+
+
+async def settle(pilot, rounds: int = 3, timeout: float = 30.0) -> None:
+    """Let workers finish and their messages land, and the main screen's reader answer what it was asked."""
     app = pilot.app
+    main = getattr(app, "main_screen", None)
+    deadline = time.monotonic() + timeout
     for _ in range(rounds):
         await pilot.pause()
-        for worker in [w for w in app.workers if w.group != "log-poll"]:
+        for worker in [w for w in app.workers if w.group not in LONG_LIVED]:
             try:
                 await worker.wait()
             except (WorkerCancelled, WorkerFailed):
                 pass  # a refresh superseded by a newer one, or an error already shown
+        while main is not None and main.busy and time.monotonic() < deadline:
+            await pilot.pause(0.01)
         await pilot.pause(0.02)  # the workers' messages land on their screens
 
 
@@ -27,4 +36,4 @@ def table(app, tab: str | None = None) -> Any:
 
 def keys_of(tbl: Any) -> list[str]:
     """Row keys, top to bottom."""
-    return [row.key.value for row in tbl.ordered_rows]
+    return tbl.row_keys

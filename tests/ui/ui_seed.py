@@ -2,8 +2,9 @@
 
 Runs are queued, claimed and finished through the engine's own functions (the
 ones the agent calls), with the times passed in, so every record is the same on
-every machine. Only the agent rows are written straight to the store: an agent
-registers itself from inside its own loop.
+every machine. Only the agent rows and the missed fires are written straight to
+the store: an agent registers itself, and records the fires its scheduler missed,
+from inside its own loop.
 """
 
 from __future__ import annotations
@@ -115,6 +116,14 @@ def add_agent(name: str, *, state: str = "idle", current_run: int | None = None,
                  lease=30.0, done=done, failed=failed).execute()
 
 
+def add_missed(job: str, fires: Sequence[float]) -> None:
+    """Fires of ``job`` the scheduler recorded as missed (agents were down; misfire policy skip)."""
+    from jobtui.store import ScheduleFire
+
+    ScheduleFire.insert_many([{"job_name": job, "fire_at": at, "outcome": "missed", "recorded_at": FROZEN.timestamp()}
+                              for at in fires]).execute()
+
+
 def seed(*, agents: bool = True, nasty: bool = False) -> dict[str, Any]:
     """Jobs, runs in every state, logs and agents; returns the ids the tests need."""
     ids: dict[str, Any] = {}
@@ -158,6 +167,9 @@ def seed(*, agents: bool = True, nasty: bool = False) -> dict[str, Any]:
     ids["queued"] = [queue_at("backup-db", ago(minutes=2), command="incremental").id,
                      queue_at("sync-remote", ago(minutes=1)).id,
                      queue_at("disk-check", ago(seconds=30), priority=5).id]
+
+    # no agent ran from 08:10 to 09:00: three quarter-hour fires of disk-check were missed
+    add_missed("disk-check", [ago(minutes=75), ago(minutes=60), ago(minutes=45)])
 
     if agents:
         add_agent(AGENT, state="busy", current_run=ids["running"], done=7, failed=2)

@@ -12,14 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from jobtui.engine import CleanupPolicy, RunState
-from jobtui.engine.session import close_thread_connection
-from jobtui.engine.states import TERMINAL
+from jobtui import engine
+from jobtui.engine import CleanupPolicy, RunState, close_thread_connection
 from jobtui.errors import JobtuiError
 
-STATES = (RunState.SUCCEEDED, RunState.WARNING, RunState.FAILED, RunState.TIMED_OUT,
-          RunState.CANCELLED, RunState.LOST)
-assert set(STATES) == set(TERMINAL)
+STATES = tuple(state for state in RunState if state not in (RunState.QUEUED, RunState.RUNNING))
+"""The finished states, each with a policy of its own."""
 
 
 def _number(text: str, what: str, integer: bool) -> float | int | None:
@@ -92,12 +90,7 @@ class CleanupScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _load(self) -> None:
         try:
-            from jobtui.engine import cleanup
-
-            found = cleanup.policies()
-        except ImportError:
-            self.app.call_from_thread(self.show_error, "cleanup is not available in this engine yet")
-            return
+            found = engine.policies()
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.show_error, _describe(error))
             return
@@ -154,10 +147,8 @@ class CleanupScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _store(self, wanted: list[CleanupPolicy]) -> None:
         try:
-            from jobtui.engine import cleanup
-
             for policy in wanted:
-                cleanup.set_policy(policy.state, max_age_days=policy.max_age_days, max_count=policy.max_count)
+                engine.set_policy(policy.state, max_age_days=policy.max_age_days, max_count=policy.max_count)
         except Exception as error:  # noqa: BLE001 (shown inline)
             self.app.call_from_thread(self.show_error, _describe(error))
             return
@@ -175,9 +166,7 @@ class CleanupScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _run_now(self) -> None:
         try:
-            from jobtui.engine import cleanup
-
-            report = cleanup.cleanup()
+            report = engine.cleanup.cleanup()
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.show_error, _describe(error))
             return
@@ -190,8 +179,6 @@ class CleanupScreen(ModalScreen[bool]):
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, ImportError):
-        return "cleanup is not available in this engine yet"
     if isinstance(error, JobtuiError):
         return str(error)
     return f"{type(error).__name__}: {error}"

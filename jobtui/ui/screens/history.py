@@ -1,29 +1,51 @@
-"""The latest executions of one job (the Jobs tab's ``h``), filterable by state."""
+"""The latest executions of one job (the Jobs tab's ``h``), filterable by state, under its schedule."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.screen import ModalScreen
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from jobtui import engine
 from jobtui.clock import utc_now
-from jobtui.engine.session import close_thread_connection
+from jobtui.engine import JobView, RunState, close_thread_connection
+from jobtui.errors import NotFound
 from jobtui.ui.data import Request, load_tab
-from jobtui.ui.format import sanitize
-from jobtui.ui.messages import DataLoaded, OperationFailed
+from jobtui.ui.format import fmt_until, local_zone, sanitize, schedule_zones
+from jobtui.ui.messages import HistoryLoaded, OperationFailed
 from jobtui.ui.screens.log_viewer import describe_error
 from jobtui.ui.screens.operations import Operations
-from jobtui.ui.widgets import JobRunsTable, RowContext
-from textual.screen import ModalScreen
+from jobtui.ui.widgets import JobRunsTable, KeyBar, RowContext
 
 STATES: tuple[str | None, ...] = (None, "running", "queued", "succeeded", "warning", "failed", "timed_out",
                                   "cancelled", "lost")
+
+
+def schedule_line(job: JobView | None, now: Any) -> Text:
+    """The job's schedules in words, as cron with their time zone, the next fire and missed fires."""
+    if job is None:
+        return Text("the job was removed; its runs stay in the history")
+    if not job.schedules:
+        return Text("no schedule: runs when queued by hand, a notification or a file", style="dim")
+    line = Text()
+    line.append("schedule: ", style="dim")
+    line.append(sanitize(job.schedule_text or ""))
+    line.append(" · ", style="dim")
+    line.append(sanitize(schedule_zones(job.schedules, local_zone())))
+    if not job.enabled:
+        line.append(" · disabled", style="bold")
+    elif job.next_run is not None:
+        line.append(f" · next {fmt_until(job.next_run, now)}", style="dim")
+    if job.missed:
+        line.append(f" · ⚠ {job.missed} fires missed in the last day", style="bold")
+    return line
 
 
 class HistoryScreen(Operations, ModalScreen[None]):
@@ -33,6 +55,7 @@ class HistoryScreen(Operations, ModalScreen[None]):
     HistoryScreen { align: center middle; }
     HistoryScreen > Vertical { width: 100%; height: 100%; border: round $primary; background: $surface; }
     HistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
+    HistoryScreen #history-schedule { height: auto; max-height: 2; background: $panel; padding: 0 1; }
     HistoryScreen #history-status { height: 1; color: $foreground-muted; padding: 0 1; }
     """
 
@@ -47,50 +70,83 @@ class HistoryScreen(Operations, ModalScreen[None]):
         self.state_index = 0
         self.refresh_interval = refresh_interval
         self.total = 0
+        self.token: Any = None
+        """The change token the rows were read at (None: read them at the next tick)."""
+        self.busy = False
+        self._problem: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"Latest executions of {sanitize(self.job)}"), id="history-title")
+            yield Static("", id="history-schedule")
             yield JobRunsTable(id="history-table")
             yield Static("", id="history-status")
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(JobRunsTable).focus()
-        self.refresh_data()
-        self.set_interval(self.refresh_interval, self.refresh_data)
+        self.refresh_data(force=True)
+        self.set_interval(self.refresh_interval, lambda: self.refresh_data(background=True))
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, background: bool = False, *, force: bool = False) -> None:
+        """Read the runs again if the database changed (a tick), or now (``force``)."""
+        if background and self.busy:
+            return
+        table = self.query_one(JobRunsTable)
+        running = any(r.status == RunState.RUNNING for r in table.records)
         request = Request("history", status=STATES[self.state_index], sort="newest", job=self.job)
-        self._load(request)
+        self.busy = True
+        self._load(request, None if force else self.token, running)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _load(self, request: Request) -> None:
+    def _load(self, request: Request, known: Any, poll: bool) -> None:
         worker = get_current_worker()
         try:
-            data = load_tab(request)
+            token = engine.change_token()
+            if token == known and not poll:
+                data = job = None
+            else:
+                data = load_tab(request)
+                try:
+                    job = engine.get_job(self.job)
+                except NotFound:
+                    job = None
         except Exception as error:  # noqa: BLE001
             self.post_message(OperationFailed(f"history: {describe_error(error)}"))
             return
         finally:
             close_thread_connection()
         if not worker.is_cancelled:
-            self.post_message(DataLoaded(data, {}, [], 0))
+            self.post_message(HistoryLoaded(data, token, job))
 
-    def on_data_loaded(self, message: DataLoaded) -> None:
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
         message.stop()
+        self.busy = False
+        self._problem = None
+        self.token = message.token
         if message.data is None:
             return
+        now = utc_now()
         table = self.query_one(JobRunsTable)
-        table.apply(message.data.rows, RowContext(now=utc_now()))
+        table.apply(message.data.rows, RowContext(now=now))
         self.total = message.data.total
+        self.query_one("#history-schedule", Static).update(schedule_line(message.job, now))
         state = STATES[self.state_index]
         text = f"{table.row_count} of {self.total:,} runs · state {state or 'any'} (f: change)"
         self.query_one("#history-status", Static).update(Text(text))
 
+    def on_operation_failed(self, message: OperationFailed) -> None:
+        if message.text.startswith("history: "):  # reading failed: say so, try again at the next tick
+            self.busy = False
+            if message.text != self._problem:
+                self._problem = message.text
+                self.notify(sanitize(message.text), severity="error", markup=False)
+            return
+        super().on_operation_failed(message)
+
     def action_state(self) -> None:
         self.state_index = (self.state_index + 1) % len(STATES)
-        self.refresh_data()
+        self.refresh_data(force=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

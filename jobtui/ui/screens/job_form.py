@@ -20,10 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from jobtui import engine
-from jobtui.engine import JobView, Level
-from jobtui.engine.session import close_thread_connection
+from jobtui.engine import JobView, Level, close_thread_connection
 from jobtui.errors import JobtuiError
-from jobtui.ui.format import sanitize
+from jobtui.ui.format import local_zone, sanitize
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
 
@@ -75,13 +74,11 @@ def split_schedules(text: str) -> list[str]:
 
 def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> str | None:
     """The engine's complaint about one field, or None (runs in a worker: may touch files)."""
-    from jobtui.engine.jobs import clean_fields, validate_name
-
     try:
         if key == "name":
             if not adding:
                 return None
-            name = validate_name(value)
+            name = engine.validate_name(value)
             try:
                 engine.get_job(name)
             except JobtuiError:
@@ -90,18 +87,28 @@ def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> s
         if key == "command":
             if not value.strip():
                 return "command: empty"
-            clean_fields({"command": value, "workdir": values.get("workdir") or None})
+            engine.clean_fields({"command": value, "workdir": values.get("workdir") or None})
         elif key == "schedules":
-            clean_fields({"schedules": split_schedules(value)})
+            engine.clean_fields({"schedules": split_schedules(value)})
         elif key == "params":
             engine.parse_params(value)
         elif key == "workdir":
-            clean_fields({"workdir": value or None})
+            engine.clean_fields({"workdir": value or None})
         elif key in ("queue", "priority", "timeout", "retries", "domain", "description"):
-            clean_fields({key: value})
+            engine.clean_fields({key: value})
     except JobtuiError as error:
         return str(error)
     return None
+
+
+def schedule_note(value: str) -> str:
+    """Valid schedules in words with the zone each runs in (``At 02:00 · local time, CET``)."""
+    parts = split_schedules(value)
+    if not parts:
+        return f"no schedule · zone: local time ({local_zone()}) unless cron@Zone"
+    cleaned = json.loads(engine.clean_fields({"schedules": parts})["schedules"])
+    local = local_zone()
+    return "; ".join(f"{engine.describe(s['cron'])} · {s.get('tz') or f'local time, {local}'}" for s in cleaned)
 
 
 def form_values(job: JobView | None) -> dict[str, str]:
@@ -139,9 +146,11 @@ class JobFormScreen(ModalScreen[JobView | None]):
     JobFormScreen .row > Input { width: 1fr; }
     JobFormScreen .row > Select { width: 1fr; }
     JobFormScreen .row > Checkbox { width: auto; }
-    JobFormScreen .field-error { color: $error; padding-left: 10; display: none; height: auto; }
+    JobFormScreen .field-error { color: $error; padding-left: 10; display: none; height: auto; width: 100%; }
     JobFormScreen .field-error.-shown { display: block; }
     JobFormScreen #form-error { padding-left: 0; }
+    JobFormScreen .field-note { color: $foreground-muted; padding-left: 10; height: auto; width: 100%; display: none; }
+    JobFormScreen .field-note.-shown { display: block; }
     JobFormScreen #form-buttons { height: 1; align-horizontal: right; margin-top: 1; }
     JobFormScreen #form-buttons Button { margin-left: 2; min-width: 10; height: 1; border: none; }
     JobFormScreen #form-hint { color: $foreground-muted; height: 1; }
@@ -171,6 +180,8 @@ class JobFormScreen(ModalScreen[JobView | None]):
                                     id=f"field-{field.key}", compact=True,
                                     disabled=field.key == "name" and not self.adding)
                     yield Label("", id=f"error-{field.key}", classes="field-error")
+                    if field.key == "schedules":
+                        yield Label("", id="note-schedules", classes="field-note")
                 with Horizontal(classes="row"):
                     yield Label("Log level")
                     level = self.job.log_level if self.job else Level.INFO
@@ -191,6 +202,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
     def on_mount(self) -> None:
         first = "#field-name" if self.adding else "#field-description"
         self.query_one(first, Input).focus()
+        self._check("schedules", self.values()["schedules"], self.values())
 
     # --- values -----------------------------------------------------------------------
 
@@ -232,13 +244,24 @@ class JobFormScreen(ModalScreen[JobView | None]):
 
     @work(thread=True, group="form-check", exit_on_error=False)
     def _check(self, key: str, value: str, values: dict[str, str]) -> None:
+        note = None
         try:
             problem = check_field(key, value, values, self.adding)
+            if key == "schedules" and problem is None:
+                note = schedule_note(value)
         except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
             problem = f"{type(error).__name__}: {error}"
         finally:
             close_thread_connection()
         self.app.call_from_thread(self.show_error, key, problem)
+        if key == "schedules":
+            self.app.call_from_thread(self.show_note, note or "")
+
+    def show_note(self, text: str) -> None:
+        """The schedules in words and their zones, under the field (cleared while it is wrong)."""
+        label = self.query_one("#note-schedules", Label)
+        label.update(Text(sanitize(text)))
+        label.set_class(bool(text), "-shown")
 
     def show_error(self, key: str | None, problem: str | None) -> None:
         """Show (or clear, with None) the message under a field, or the form's own line."""

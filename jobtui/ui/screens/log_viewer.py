@@ -10,6 +10,7 @@ log of a million lines opens as fast as a short one.
 from __future__ import annotations
 
 import time
+from array import array
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,12 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from jobtui import engine
-from jobtui.engine import Level, RunState, RunView
-from jobtui.engine.session import close_thread_connection
+from jobtui.engine import Level, RunState, RunView, close_thread_connection
 from jobtui.errors import JobtuiError
 from jobtui.ui.format import STATUS_TEXT, fmt_age, fmt_duration, sanitize
 from jobtui.ui.messages import (
@@ -36,11 +36,11 @@ from jobtui.ui.messages import (
     RunLoaded,
     SearchDone,
 )
-from jobtui.ui.widgets.log_view import LogView
+from jobtui.ui.widgets import KeyBar, LogView
+from jobtui.ui.widgets.log_view import INDEX_TYPE
 
 POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
 TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
-INDEX_BATCH = 50_000  # line numbers a level scan posts at a time
 LEVELS: tuple[Level | None, ...] = (None, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)
 """The level filter cycle; None shows every stored line (Verbose and up)."""
 
@@ -110,7 +110,7 @@ class LogScreen(ModalScreen[None]):
             yield LogView(id="log-view")
             yield Input(compact=True, id="log-input")
             yield Static("", id="log-status")
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.view.focus()
@@ -160,22 +160,24 @@ class LogScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="log-index", exit_on_error=False)
     def _scan_index(self, level: Level, start: int, reset: bool) -> None:
-        """Collect the numbers of the lines at or above ``level`` from ``start`` on."""
+        """Collect the numbers of the lines at or above ``level`` from ``start`` on.
+
+        The whole log is indexed by :func:`jobtui.engine.line_numbers`, which skips
+        chunks holding no such line without reading them; lines stored since (a
+        running log) are read as a window, filtered by level in the engine too.
+        """
         worker = get_current_worker()
         try:
             upto = engine.line_count(self.run_id)
-            batch: list[int] = []
-            first_post = reset
-            for line in engine.iter_lines(self.run_id, start, min_level=level):
-                if worker.is_cancelled:
-                    return
-                batch.append(line.number)
-                upto = max(upto, line.number + 1)
-                if len(batch) >= INDEX_BATCH:
-                    self.post_message(LogIndex(int(level), batch, False, first_post, batch[0]))
-                    first_post = False
-                    batch = []
-            self.post_message(LogIndex(int(level), batch, True, first_post, upto))
+            if start == 0:
+                numbers = array(INDEX_TYPE, engine.line_numbers(self.run_id, level))
+            else:
+                numbers = array(INDEX_TYPE, (line.number for line in engine.read_lines(
+                    self.run_id, start, max(0, upto - start), min_level=level)))
+            if numbers:
+                upto = max(upto, numbers[-1] + 1)  # lines stored between the two queries
+            if not worker.is_cancelled:
+                self.post_message(LogIndex(int(level), numbers, True, reset, upto))
         except Exception as error:  # noqa: BLE001
             self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
         finally:
@@ -296,8 +298,8 @@ class LogScreen(ModalScreen[None]):
         self.hits, self.hit = [], -1
         if self.needle:
             self._search(self.needle, level)
+        self._scanning = level is not None
         if level is not None:
-            self._scanning = True
             self._scan_index(level, 0, True)
         elif not view.following:
             view.show_row(keep)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import time
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -10,14 +11,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTabs
 from textual.worker import get_current_worker
 
 from jobtui import engine
 from jobtui.clock import utc_now
-from jobtui.engine.session import close_thread_connection
-from jobtui.ui.data import PAGE, Request, load_tab
+from jobtui.engine import close_thread_connection
+from jobtui.ui.data import PAGE, Load, Request, read
 from jobtui.ui.format import sanitize
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
 from jobtui.ui.screens.log_viewer import describe_error
@@ -29,6 +30,7 @@ from jobtui.ui.widgets import (
     FailedTable,
     FilterBar,
     JobsTable,
+    KeyBar,
     QueueTable,
     RecordTable,
     RowContext,
@@ -38,10 +40,8 @@ TABLES: tuple[type[RecordTable[Any]], ...] = (JobsTable, QueueTable, ExecutedTab
 """The tabs, in the order of their number keys."""
 
 SPIN_INTERVAL = 0.15  # seconds between two spinner frames
-FULL_EVERY = 30.0  # seconds after which a timer tick reloads the page even if nothing seems changed
-AGES_EVERY = 10.0  # seconds between two repaints of the ages when nothing else changed
-CHEAP_TABS = frozenset({"queue", "agents"})
-"""Tabs whose page is a few rows of active runs: reloaded on every tick."""
+AGES_EVERY = 5.0  # seconds between two repaints of the ages when nothing else changed
+READER_WAKE = 0.5  # seconds the reader thread waits for a load before it checks it should stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +84,12 @@ class MainScreen(Operations):
         self.started = False
         self._shown_tab = "jobs"
         self._pending_actions: list[tuple[str, str]] = []
-        self._signature: tuple[Any, ...] | None = None
-        self._full_at: dict[str, float] = {}
+        self._loads: queue.SimpleQueue[Load | None] = queue.SimpleQueue()
+        """Loads for the reader thread (None: stop)."""
+        self.token: Any = None
+        """The latest :func:`jobtui.engine.change_token` read (None: not yet)."""
+        self.pages: dict[str, tuple[Request, Any]] = {}
+        """Per tab: the request its table's page answers and the change token it was read at."""
         self._aged_at: dict[str, float] = {}
         self._status_text = ""
         self.ready = False
@@ -102,7 +106,7 @@ class MainScreen(Operations):
                     yield table(id=f"{table.tab}-table")
         yield Static("", id="status-line")
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     @staticmethod
     def _label(number: int, table: type[RecordTable[Any]], count: int | None) -> str:
@@ -130,6 +134,7 @@ class MainScreen(Operations):
         if self.started or not self.ready:
             return
         self.started = True
+        self._reader()
         self.refresh_data()
         self.set_interval(self.refresh_interval, self._tick)
         if self.app.animation_level != "none":
@@ -151,77 +156,105 @@ class MainScreen(Operations):
         sort = table.SORTS[state.sort % len(table.SORTS)] if table.SORTS else None
         return Request(tab, text=state.text, status=state.status, sort=sort, offset=state.offset)
 
-    def refresh_data(self, background: bool = False) -> None:
-        """Load the active tab, the counts and the agents in a worker.
+    def is_current(self, tab: str | None = None) -> bool:
+        """Whether a tab shows the page its filter, sort and offset ask for, as of the latest change token."""
+        tab = tab or self.active_tab
+        return self.token is not None and self.pages.get(tab) == (self.request(tab), self.token)
+
+    def refresh_data(self, background: bool = False, *, force: bool = False) -> None:
+        """Bring the active tab up to date, reading the database in a worker only if it must.
 
         Args:
-            background: a timer tick: skipped while a load is under way, and the
-                page itself is only reloaded when the counts or the agents changed
-                (or every :data:`FULL_EVERY` seconds); otherwise the rows shown are
-                re-rendered for the new time without touching the database.
+            background: a timer tick: one cheap query (:func:`jobtui.engine.change_token`);
+                the counts, the agents and the page are read only when it moved, or the
+                page is not the one asked for. The Queue tab's page is also read while a
+                run reports progress (progress is not in the token).
+            force: something was just changed here (an operation, a popup closed): read
+                the token, counts, agents and page now.
         """
         if not self.started:
             return
         if background and self.busy:
             return
         tab = self.active_tab
-        full = (not background or tab in CHEAP_TABS
-                or time.monotonic() - self._full_at.get(tab, 0.0) > FULL_EVERY)
+        request = self.request(tab)
+        if background:
+            mode = "tick"
+        elif force or self.token is None:
+            mode = "full"
+        elif self.is_current(tab):
+            self._reage(tab)  # the table already holds this page: only the ages move on
+            self._show_status()
+            return
+        else:
+            mode = "page"
+        queue = self.table("queue")
+        poll = tab == "queue" and queue.has_running  # type: ignore[attr-defined]
+        queues = tuple(queue.context.queues.values()) if queue.loaded else None
         self.busy = True
         self.generation += 1
-        self._load(self.request(), self.generation, full, background or not self.counts, self._signature)
+        self._loads.put(Load(request, self.generation, mode, self.token, self.is_current(tab), poll, queues))
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def _load(self, request: Request, generation: int, full: bool, with_counts: bool,
-              signature: tuple[Any, ...] | None) -> None:
-        """Read what the screen shows.
+    @work(thread=True, group="reader", exit_on_error=False)
+    def _reader(self) -> None:
+        """The screen's reading thread: does the newest load asked for, and posts what it read.
 
-        A timer tick reads the counts first and the page only if they moved (or ``full``);
-        an operator's request (a key) reads only the page and leaves the counts to the
-        next tick, so the table answers as fast as the page query allows.
+        One thread for the screen's life keeps one database connection, so a tick
+        is one query on a warm connection, not a thread and a connection per
+        tick. A burst of requests (keystrokes) is read once: only the newest one
+        can be shown, and it reads at least what the ones it replaces would have.
         """
         worker = get_current_worker()
-        counts: dict[str, int] | None = None
-        now_signature: tuple[Any, ...] | None = None
-        data = None
         try:
-            agents = engine.agents()
-            if with_counts:
-                counts = engine.tab_counts()
-                now_signature = (tuple(sorted(counts.items())),
-                                 tuple((a.name, a.state, a.current_run, a.done, a.failed) for a in agents))
-            if worker.is_cancelled:
-                return
-            if full or now_signature is None or now_signature != signature:
-                data = load_tab(request, agents)
-        except Exception as error:  # noqa: BLE001 (the agent bar shows it; never a traceback)
-            if not worker.is_cancelled:
-                self.post_message(OperationFailed(f"refresh: {describe_error(error)}"))
-            return
+            while not worker.is_cancelled:
+                try:
+                    load = self._loads.get(timeout=READER_WAKE)
+                    while load is not None and not self._loads.empty():
+                        newer = self._loads.get_nowait()
+                        load = None if newer is None else newer.after(load)
+                except queue.Empty:
+                    continue
+                if load is None:
+                    return  # the screen is going away
+                try:
+                    message = read(load)
+                except Exception as error:  # noqa: BLE001 (the agent bar shows it; never a traceback)
+                    close_thread_connection()  # the next load connects afresh
+                    self.post_message(OperationFailed(f"refresh: {describe_error(error)}"))
+                    continue
+                self.post_message(message)
         finally:
             close_thread_connection()
-        if not worker.is_cancelled:
-            message = DataLoaded(data, counts, agents, generation)
-            message.signature = now_signature  # type: ignore[attr-defined]
-            self.post_message(message)
+
+    def on_unmount(self) -> None:
+        self._loads.put(None)  # wakes the reader, which ends
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         if message.generation != self.generation:
             return  # superseded by a newer request (a filter keystroke, a tab switch)
         self.busy = False
+        self.token = message.token
         if message.counts is not None:
-            self._signature = getattr(message, "signature", None)
             self._show_counts(message.counts)
-        self.query_one(AgentBar).show_agents(message.agents)
-        now = time.monotonic()
+        if message.agents is not None:
+            self.query_one(AgentBar).show_agents(message.agents)
         if message.data is not None:
-            self._full_at[message.data.tab] = self._aged_at[message.data.tab] = now
+            self.pages[message.data.tab] = (message.request, message.token)
             self._show(message.data)
-        elif now - self._aged_at.get(self.active_tab, 0.0) > AGES_EVERY:
-            # Nothing changed in the database: only the ages move on. A repaint redraws the
-            # whole table, so ages move every few seconds rather than every second.
-            self._aged_at[self.active_tab] = now
-            table = self.table()
+        else:
+            self._reage(self.active_tab)
+
+    def _reage(self, tab: str) -> None:
+        """Re-render the rows shown for the time now (no database): ages, elapsed times, countdowns.
+
+        A repaint redraws the whole table, so ages move every few seconds rather than every second.
+        """
+        now = time.monotonic()
+        if now - self._aged_at.get(tab, 0.0) < AGES_EVERY:
+            return
+        self._aged_at[tab] = now
+        table = self.table(tab)
+        if table.loaded:
             context = table.context
             table.apply(table.records, RowContext(now=utc_now(), frame=self.frame, expected=context.expected,
                                                   queues=context.queues))
@@ -229,6 +262,7 @@ class MainScreen(Operations):
     def on_operation_failed(self, message: OperationFailed) -> None:
         if message.text.startswith("refresh: "):
             self.busy = False
+            self.token = None  # read everything again once the database answers
             self.query_one(AgentBar).show_problem(message.text)
             return
         super().on_operation_failed(message)
@@ -255,6 +289,7 @@ class MainScreen(Operations):
         ctx = RowContext(now=utc_now(), frame=self.frame, expected=data.expected,
                          queues={q.name: q for q in data.queues})
         table.apply(data.rows, ctx)
+        self._aged_at[data.tab] = time.monotonic()
         self.totals[data.tab] = data.total
         if data.tab == self.active_tab:
             self._show_status()

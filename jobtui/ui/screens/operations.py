@@ -18,8 +18,7 @@ from textual import work
 from textual.screen import Screen
 
 from jobtui import engine
-from jobtui.engine import AgentState, AgentView, JobView, RunState, RunView
-from jobtui.engine.session import close_thread_connection
+from jobtui.engine import AgentView, JobView, RunState, RunView, close_thread_connection
 from jobtui.ui.format import sanitize
 from jobtui.ui.messages import OperationDone, OperationFailed
 from jobtui.ui.screens.confirm import ConfirmScreen
@@ -43,8 +42,8 @@ def _question(*parts: str) -> Text:
 class Operations(Screen):
     """Handlers for every table operation, and the worker that calls the engine."""
 
-    def refresh_data(self) -> None:
-        """Reload what the screen shows (screens override)."""
+    def refresh_data(self, background: bool = False, *, force: bool = False) -> None:
+        """Reload what the screen shows (screens override); ``force``: something just changed."""
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -82,11 +81,11 @@ class Operations(Screen):
         after = getattr(message, "after", None)
         if after is not None:
             after(message.result)
-        self.refresh_data()
+        self.refresh_data(force=True)
 
     def on_operation_failed(self, message: OperationFailed) -> None:
         self.notify(sanitize(message.text), title="refused", severity="error", markup=False)
-        self.refresh_data()
+        self.refresh_data(force=True)
 
     def confirm(self, question: Text, then: Callable[[], None], *, yes: str = "Yes") -> None:
         """Ask first; call ``then`` only on yes."""
@@ -101,7 +100,7 @@ class Operations(Screen):
         if run_id is None:
             self.notify("no run to show", severity="warning")
             return
-        self.app.push_screen(LogScreen(run_id), lambda _: self.refresh_data())
+        self.app.push_screen(LogScreen(run_id), lambda _: self.refresh_data(force=True))
 
     # --- jobs -----------------------------------------------------------------------
 
@@ -119,7 +118,7 @@ class Operations(Screen):
         def saved(job: JobView | None) -> None:
             if job is not None:
                 self.notify(f"{verb} job {sanitize(job.name)}", markup=False)
-                self.refresh_data()
+                self.refresh_data(force=True)
 
         return saved
 
@@ -156,7 +155,7 @@ class Operations(Screen):
     def op_jobs_history(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         from jobtui.ui.screens.history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(records[0].name), lambda _: self.refresh_data())
+        self.app.push_screen(HistoryScreen(records[0].name), lambda _: self.refresh_data(force=True))
 
     # --- runs -----------------------------------------------------------------------
 
@@ -186,7 +185,7 @@ class Operations(Screen):
     def op_cleanup(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         from jobtui.ui.screens.cleanup import CleanupScreen
 
-        self.app.push_screen(CleanupScreen(), lambda _: self.refresh_data())
+        self.app.push_screen(CleanupScreen(), lambda _: self.refresh_data(force=True))
 
     # --- queue ----------------------------------------------------------------------
 
@@ -247,7 +246,7 @@ class Operations(Screen):
             self.notify("no agent selected", severity="warning")
             return
         agent = records[0]
-        pause = agent.state != AgentState.PAUSED
+        pause = not agent.pause_requested  # a second p takes back a request not yet acted on
         self.engine_call(lambda: engine.control_agent(agent.name, pause=pause),
                          f"asked {agent.name} to {'pause' if pause else 'resume'}")
 

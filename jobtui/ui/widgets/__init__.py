@@ -5,11 +5,12 @@ from jobtui.ui.widgets.agents_tab import AgentsTable
 from jobtui.ui.widgets.filter_bar import FilterBar
 from jobtui.ui.widgets.history_tabs import ExecutedTable, FailedTable, JobRunsTable
 from jobtui.ui.widgets.jobs_tab import JobsTable
+from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.log_view import LogView
 from jobtui.ui.widgets.queue_tab import QueueTable
 from jobtui.ui.widgets.record_table import Column, RecordTable, RowContext
 
 __all__ = [
     "AgentBar", "AgentsTable", "Column", "ExecutedTable", "FailedTable", "FilterBar", "JobRunsTable",
-    "JobsTable", "LogView", "QueueTable", "RecordTable", "RowContext",
+    "JobsTable", "KeyBar", "LogView", "QueueTable", "RecordTable", "RowContext",
 ]  # fmt: skip

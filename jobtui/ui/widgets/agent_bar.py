@@ -1,18 +1,18 @@
-"""The top line: the app's name, the database, and which agents serve it."""
+"""The top line: the app's name, which agents serve the database, and the database."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
-from jobtui.engine import AgentState, AgentView
-from jobtui.ui.format import sanitize
+from jobtui.engine import AgentView
+from jobtui.ui.format import LIVE_AGENT, pending_request, sanitize
 
-LIVE = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
+MIN_LABEL = 12  # cells below which the database is left out rather than cut
 
 
-class AgentBar(Static):
-    """``jobtui · <db> · agents: name (busy), ...`` in one line."""
+class AgentBar(Widget):
+    """``jobtui · agents: name (busy), ... · <db>`` in one line; a long database path is cut from the left."""
 
     DEFAULT_CSS = """
     AgentBar {
@@ -29,27 +29,24 @@ class AgentBar(Static):
         self.agents: list[AgentView] = []
         self.problem: str | None = None
 
-    def on_mount(self) -> None:
-        self.update(self._render_text())
-
     def show_agents(self, agents: list[AgentView]) -> None:
         """Show the live agents (called on each refresh; repaints only on change)."""
-        live = [a for a in agents if a.state in LIVE]
-        key = [(a.name, a.state) for a in live]
-        if key == [(a.name, a.state) for a in self.agents] and self.problem is None:
+        live = [a for a in agents if a.state in LIVE_AGENT]
+        key = [(a.name, a.state, pending_request(a)) for a in live]
+        if key == [(a.name, a.state, pending_request(a)) for a in self.agents] and self.problem is None:
             return
         self.agents = live
         self.problem = None
-        self.update(self._render_text())
+        self.refresh()
 
     def show_problem(self, text: str) -> None:
         self.problem = text
-        self.update(self._render_text())
+        self.refresh()
 
-    def _render_text(self) -> Text:
-        text = Text()
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append("jobtui", style="bold")
-        text.append(f" · {sanitize(self.db_label)} · ", style="dim")
+        text.append(" · ", style="dim")
         if self.problem:
             text.append(sanitize(self.problem), style="bold reverse")
         elif not self.agents:
@@ -60,5 +57,12 @@ class AgentBar(Static):
                 if index:
                     text.append(", ")
                 text.append(sanitize(agent.name))
-                text.append(f" ({agent.state.value})", style="dim")
+                text.append(f" ({pending_request(agent) or agent.state.value})", style="dim")
+        label = sanitize(self.db_label)
+        room = self.content_region.width - text.cell_len - 3
+        if room >= MIN_LABEL:
+            if len(label) > room:
+                label = "…" + label[len(label) - room + 1:]
+            text.append(" · ", style="dim")
+            text.append(label, style="dim")
         return text

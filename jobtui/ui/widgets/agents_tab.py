@@ -7,8 +7,19 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import AgentState, AgentView
-from jobtui.ui.format import AGENT_CLASS, SPINNER, fmt_age, sanitize
+from jobtui.ui.format import AGENT_CLASS, LIVE_AGENT, SPINNER, fmt_age, pending_request, sanitize
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+
+
+def state_cell(agent: AgentView, frame: int) -> Cell:
+    """The agent's state, or the request it has not acted on yet."""
+    glyph = SPINNER[frame % len(SPINNER)] if agent.state == AgentState.BUSY else "●"
+    if agent.state not in LIVE_AGENT:
+        glyph = "○"
+    pending = pending_request(agent)
+    if pending is not None:
+        return (f"{glyph} {pending}", "pending")
+    return (f"{glyph} {agent.state.value}", AGENT_CLASS[agent.state])
 
 
 class AgentsTable(RecordTable[AgentView]):
@@ -17,7 +28,7 @@ class AgentsTable(RecordTable[AgentView]):
     tab = "agents"
     title = "Agents"
     COLUMNS = (
-        Column("state", "state", 10),
+        Column("state", "state", 12),
         Column("name", "name", 20),
         Column("host", "host", 12),
         Column("pid", "pid", 7),
@@ -44,11 +55,8 @@ class AgentsTable(RecordTable[AgentView]):
         return record.state == AgentState.BUSY
 
     def cells_of(self, record: AgentView, ctx: RowContext) -> tuple[Cell, ...]:
-        glyph = SPINNER[ctx.frame % len(SPINNER)] if record.state == AgentState.BUSY else "●"
-        if record.state in (AgentState.STOPPED, AgentState.OFFLINE):
-            glyph = "○"
         return (
-            (f"{glyph} {record.state.value}", AGENT_CLASS[record.state]),
+            state_cell(record, ctx.frame),
             (sanitize(record.name), "accent"),
             (sanitize(record.host), ""),
             (str(record.pid), "muted"),

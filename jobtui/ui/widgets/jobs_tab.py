@@ -11,13 +11,21 @@ from jobtui.ui.format import (
     STATUS_CLASS,
     fmt_age,
     fmt_until,
+    missed_mark,
     sanitize,
-    schedule_text,
     short_command,
     sparkline,
     status_label,
 )
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+
+
+def next_cell(job: JobView, ctx: RowContext) -> Cell:
+    """When the job fires next, and a mark if fires were missed in the last day (downtime)."""
+    upcoming = fmt_until(job.next_run, ctx.now)
+    if not job.missed:
+        return (upcoming, "" if job.enabled else "dim")
+    return (f"{upcoming} {missed_mark(job.missed)}".strip(), "missed")
 
 
 class JobsTable(RecordTable[JobView]):
@@ -29,15 +37,16 @@ class JobsTable(RecordTable[JobView]):
         Column("status", "status", 10),
         Column("unread", "✉", 1),
         Column("name", "name", 18),
+        Column("last", "last run", 8),
+        Column("next", "next run", 16),
+        Column("schedule", "schedule", 24),
+        Column("cron", "cron", 13),
+        Column("durations", "durations", 12),
         Column("command", "command", 20),
         Column("queue", "queue", 8),
         Column("domain", "domain", 8),
-        Column("schedule", "schedule", 22),
-        Column("last", "last run", 8),
-        Column("next", "next run", 8),
-        Column("durations", "durations", 12),
     )
-    SORTS = ("name", "queue", "domain", "last_run")
+    SORTS = ("name", "queue", "domain")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         op("a", "add", "Add", "jobs.add", help="Add a job (form)"),
@@ -70,11 +79,12 @@ class JobsTable(RecordTable[JobView]):
             status,
             unread,
             (sanitize(record.name), "accent" if record.enabled else "dim"),
+            (fmt_age(record.last_run_at, ctx.now), dim),
+            next_cell(record, ctx),
+            (sanitize(record.schedule_text), dim),
+            (sanitize(record.cron), dim),
+            (sparkline(record.durations), "accent"),
             (sanitize(short_command(record.command)), dim),
             (sanitize(record.queue), dim),
             (sanitize(record.domain), dim),
-            (sanitize(schedule_text(record.cron)), dim),
-            (fmt_age(record.last_run_at, ctx.now), dim),
-            (fmt_until(record.next_run, ctx.now), dim),
-            (sparkline(record.durations), "accent"),
         )

@@ -12,8 +12,9 @@ Every line is sanitized before it is drawn (see :func:`jobtui.ui.format.sanitize
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -21,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -33,6 +34,7 @@ from jobtui.ui.widgets.focus_guard import StaleHideGuard
 BLOCK = 256  # rows fetched per window request
 CACHE_LINES = 20_000  # lines kept before the cache is trimmed to what is near the screen
 MAX_WIDTH = 4_000  # widest line (cells) the horizontal scroll reaches; longer lines are cut
+INDEX_TYPE = "I"  # array type of a level filter's line numbers: 4 bytes a line, not a Python int's 28
 
 LEVEL_MARK = {Level.VERBOSE: "V", Level.DEBUG: "D", Level.INFO: " ", Level.WARNING: "W", Level.ERROR: "E"}
 
@@ -88,7 +90,7 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
         """Lines the log has (line numbers 0 .. total - 1)."""
         self.level: Level | None = None
         """Level filter; None shows every stored line."""
-        self.index: list[int] | None = None
+        self.index: array[int] | None = None
         """With a level filter: the numbers of the lines shown, ascending."""
         self.index_upto = 0
         """Line numbers below this are indexed (with a filter)."""
@@ -103,6 +105,7 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
         self._wrap_cache: tuple[tuple[int, int, int], list[Strip]] | None = None
         self._version = 0
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
 
     # --- geometry -----------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
         """Start over with a log of ``total`` lines and a level filter (None: all lines)."""
         self.total = total
         self.level = level
-        self.index = None if level is None else []
+        self.index = None if level is None else array(INDEX_TYPE)
         self.index_upto = 0
         self._requested.clear()
         self._invalidate()
@@ -183,15 +186,15 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
         if self.following:
             self.call_after_refresh(self.scroll_to_end)
 
-    def extend_index(self, numbers: list[int], upto: int, reset: bool) -> None:
-        """Add line numbers to the level filter's index (``reset``: replace it)."""
+    def extend_index(self, numbers: Sequence[int], upto: int, reset: bool) -> None:
+        """Add line numbers (ascending) to the level filter's index (``reset``: replace it)."""
         if self.index is None:
             return
         if reset:
-            self.index = []
+            self.index = array(INDEX_TYPE)
             self._requested.clear()
         last = self.index[-1] if self.index else -1
-        self.index.extend(n for n in numbers if n > last)
+        self.index.extend(numbers[bisect_right(numbers, last):])
         self.index_upto = max(self.index_upto, upto)
         self._wrap_cache = None
         self._resize()
@@ -233,14 +236,15 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
     def scroll_to_end(self) -> None:
         """Show the last line at the bottom."""
         if self.wrap:
-            self.scroll_to(y=self._wrap_top_for_end(), animate=False, immediate=True)
+            self.scroll_to(y=self._wrap_top_for_end(), animate=False, immediate=True, force=True)
         else:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            # past the end: validation clamps it, even before the scrollbars know the new size
+            self.scroll_to(y=self.virtual_size.height, animate=False, immediate=True, force=True)
 
     def show_row(self, row: int) -> None:
         """Scroll so a row is on screen, near the middle."""
         height = self.scrollable_content_region.height
-        self.scroll_to(y=max(0, row - height // 3), animate=False, immediate=True)
+        self.scroll_to(y=max(0, row - height // 3), animate=False, immediate=True, force=True)
 
     def _user_moved(self) -> None:
         if self.following:
@@ -335,9 +339,16 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
             self._strips[key] = strip
         return strip
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # the same for every line; computing it walks the ancestors
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base if self._base is not None else self.rich_style
         if self.wrap:
             rows = self._wrapped_rows()
             strip = rows[y] if y < len(rows) else Strip.blank(width, base)

@@ -8,6 +8,7 @@ from textual.binding import BindingType
 
 from jobtui.engine import RunState, RunView
 from jobtui.ui.format import (
+    SPINNER,
     STATUS_CLASS,
     fmt_age,
     fmt_duration,
@@ -42,7 +43,7 @@ class QueueTable(RecordTable[RunView]):
     tab = "queue"
     title = "Queue"
     COLUMNS = (
-        Column("status", "status", 10),
+        Column("status", "status", 13),
         Column("id", "run", 6),
         Column("job", "job", 16),
         Column("elapsed", "elapsed", 7),
@@ -74,6 +75,11 @@ class QueueTable(RecordTable[RunView]):
     def is_spinning(self, record: RunView) -> bool:
         return record.status == RunState.RUNNING
 
+    @property
+    def has_running(self) -> bool:
+        """Whether a running run is shown (its progress moves without the change token moving)."""
+        return bool(self._spinning)
+
     def cells_of(self, record: RunView, ctx: RowContext) -> tuple[Cell, ...]:
         running = record.status == RunState.RUNNING
         elapsed = fmt_duration((ctx.now - record.started_at).total_seconds()) if (
@@ -83,8 +89,11 @@ class QueueTable(RecordTable[RunView]):
         queue = ctx.queues.get(record.queue)
         queue_text = sanitize(record.queue) + (" ⏸" if queue is not None and queue.paused else "")
         prio = f"{record.priority}" + ("!" if record.urgent else "")
+        status: Cell = (status_label(record.status, ctx.frame), STATUS_CLASS[record.status])
+        if record.cancel_requested:  # asked; the agent has not killed it yet
+            status = (f"{SPINNER[ctx.frame % len(SPINNER)]} cancelling…", "pending")
         return (
-            (status_label(record.status, ctx.frame), STATUS_CLASS[record.status]),
+            status,
             (f"#{record.id}", "muted"),
             (sanitize(record.job), "accent"),
             (elapsed, ""),

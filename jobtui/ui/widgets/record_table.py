@@ -1,9 +1,15 @@
 """The paged table every tab is built on: rows keyed by record id, updated in place.
 
 A refresh hands the table a fresh page of frozen records; the table compares
-each row's cells with what it shows and touches only what changed (update a
-cell, add a row, remove a row, reorder), so the cursor and the marks stay on
-the same run across refreshes and nothing flickers.
+each row's cells with what it shows and touches only what changed (a cell, a
+new row, a gone row, the order), so the cursor and the marks stay on the same
+run across refreshes and nothing flickers.
+
+The table draws itself line by line (a :class:`~textual.scroll_view.ScrollView`,
+like the log view): each row is rendered once into a strip and kept until one
+of its cells changes, so a repaint (a tab switch, a focus change, the spinner)
+only crops cached strips. Textual's ``DataTable`` renders every visible cell
+through Rich again whenever its styles are touched, which a tab switch does.
 
 Tables ask, screens act: a key posts :class:`RecordTable.OperationRequested`
 with the records it applies to, and the screen calls the engine.
@@ -16,11 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from jobtui.engine import QueueView
 from jobtui.ui.widgets.focus_guard import StaleHideGuard
@@ -30,14 +40,20 @@ R = TypeVar("R")
 Cell = tuple[str, str]
 """A cell as plain (already sanitized) text and a style class ("" for none)."""
 
+CELL_PADDING = 1  # blank cells on each side of a column
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column of a tab: key, header label and fixed width (None: fit content)."""
+    """One column of a tab: key, header label and width in cells (None: the label's)."""
 
     key: str
     label: str
     width: int | None = None
+
+    @property
+    def cells(self) -> int:
+        return self.width if self.width is not None else len(self.label)
 
 
 @dataclass(slots=True)
@@ -51,10 +67,10 @@ class RowContext:
 
 
 STYLE_CLASSES = ("success", "warning", "error", "running", "queued", "muted", "unread", "mark",
-                 "dim", "accent")
+                 "dim", "accent", "missed", "pending")
 
 
-class RecordTable(StaleHideGuard, DataTable, Generic[R]):
+class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
     """A tab's table of records, with in-place refresh, marks and operation requests."""
 
     tab: ClassVar[str] = ""
@@ -70,10 +86,18 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
     """Whether ``space`` marks rows for bulk operations."""
     STATUS_COLUMN: ClassVar[str] = "status"
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"record-table--{name}" for name in STYLE_CLASSES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "record-table--header", "record-table--cursor", *(f"record-table--{name}" for name in STYLE_CLASSES)}
 
     DEFAULT_CSS = """
-    RecordTable { height: 1fr; }
+    RecordTable { height: 1fr; background: $background; }
+    RecordTable > .record-table--header { text-style: bold; background: $panel; }
+    RecordTable > .record-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: reverse;
+    }
+    RecordTable:blur > .record-table--cursor {
+        background: $block-cursor-blurred-background; color: $foreground; text-style: underline;
+    }
     RecordTable > .record-table--success { color: $success; }
     RecordTable > .record-table--warning { color: $warning; }
     RecordTable > .record-table--error { color: $error; text-style: bold; }
@@ -84,7 +108,20 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
     RecordTable > .record-table--unread { color: $accent; text-style: bold; }
     RecordTable > .record-table--mark { color: $warning; text-style: bold; }
     RecordTable > .record-table--accent { color: $primary; }
+    RecordTable > .record-table--missed { color: $warning; text-style: bold; }
+    RecordTable > .record-table--pending { color: $warning; text-style: italic; }
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First row", show=False),
+        Binding("end", "last", "Last row", show=False),
+        Binding("ctrl+home", "first", "First row", show=False),
+        Binding("ctrl+end", "last", "Last row", show=False),
+    ]
 
     class OperationRequested(Message):
         """The operator asked for ``operation`` on ``records`` (the marked rows, or the current one)."""
@@ -111,20 +148,28 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
             return self.table
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
+        self._keys: list[str] = []
+        """Row keys, top to bottom."""
+        self._positions: dict[str, int] = {}
         self._records: dict[str, R] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._texts: dict[str, list[Text]] = {}
+        self._strips: dict[str, Strip] = {}
+        """Each row rendered (without the cursor), until one of its cells changes."""
+        self._header: Strip | None = None
+        self._base: Style | None = None
         self._spinning: set[str] = set()
         self._styles: dict[str, Style] = {}
+        self._column_keys = [c.key for c in self.COLUMNS]
+        self._width = sum(c.cells + 2 * CELL_PADDING for c in self.COLUMNS)
+        self.cursor_row = 0
+        """Index of the row under the cursor."""
         self.marked: set[str] = set()
         """Keys of the rows marked for a bulk operation."""
         self.context = RowContext(now=datetime.now().astimezone())
         self.loaded = False
         """Whether a page has been applied at least once."""
-
-    def on_mount(self) -> None:
-        for column in self.COLUMNS:
-            self.add_column(column.label, key=column.key, width=column.width)
 
     # --- what subclasses provide ------------------------------------------------
 
@@ -143,14 +188,28 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
     # --- reading ------------------------------------------------------------------
 
     @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def row_keys(self) -> list[str]:
+        """Row keys, top to bottom."""
+        return list(self._keys)
+
+    def get_row_index(self, key: str) -> int:
+        """The position of a row (raises KeyError for a row not shown)."""
+        return self._positions[key]
+
+    def get_cell(self, key: str, column: str) -> Text:
+        """The text shown in a cell (the same object until the cell changes)."""
+        return self._texts[key][self._column_keys.index(column)]
+
+    @property
     def current_key(self) -> str | None:
         """Key of the row under the cursor."""
-        if not self.row_count:
+        if not self._keys:
             return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return self._keys[min(self.cursor_row, len(self._keys) - 1)]
 
     @property
     def current(self) -> R | None:
@@ -161,7 +220,7 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
     @property
     def records(self) -> list[R]:
         """The records shown, top to bottom."""
-        return [self._records[row.key.value] for row in self.ordered_rows if row.key.value in self._records]
+        return [self._records[key] for key in self._keys]
 
     def targets(self) -> tuple[R, ...]:
         """What an operation applies to: the marked rows, or else the current one."""
@@ -172,30 +231,30 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
 
     # --- writing ------------------------------------------------------------------
 
-    def _style(self, name: str) -> Style | str:
-        if not name:
-            return ""
+    def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            style = self.get_component_rich_style(f"record-table--{name}", partial=True)
+            style = self.get_component_rich_style(f"record-table--{name}", partial=True) if name else Style()
             self._styles[name] = style
         return style
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.pop("cursor", None)  # focused or not
+        self.refresh()
         if not self._styles:
             return
         old = dict(self._styles)
         self._styles.clear()
         if all(self._style(name) == style for name, style in old.items()):
-            return  # a pseudo-class change (focus, hover): the state colours are the same
-        for key, cells in self._cells.items():  # a new theme: recolour every cell
-            for column, value in zip(self.COLUMNS, cells):
-                self.update_cell(key, column.key, self._text(value))
+            return  # a pseudo-class change (focus, hover): the cells look the same
+        self._strips.clear()  # a new theme: render every row again
+        self._header = None
+        self._texts = {key: [self._text(c) for c in cells] for key, cells in self._cells.items()}
 
     def _text(self, value: Cell) -> Text:
         plain, style = value
-        return Text(plain, style=self._style(style), no_wrap=True, overflow="ellipsis")
+        return Text(plain, style=self._style(style), no_wrap=True, overflow="ellipsis", end="")
 
     def apply(self, rows: Sequence[R], ctx: RowContext) -> None:
         """Show this page: update changed cells, add new rows, drop gone ones, reorder."""
@@ -206,45 +265,50 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
         wanted = [self.key_of(r) for r in rows]
         wanted_set = set(wanted)
         for key in [k for k in self._records if k not in wanted_set]:
-            self.remove_row(key)
-            del self._records[key]
-            del self._cells[key]
+            for store in (self._records, self._cells, self._texts, self._strips):
+                store.pop(key, None)
         self._spinning.clear()
+        changed = self._keys != wanted
         for record, key in zip(rows, wanted):
             cells = self._with_mark(key, self.cells_of(record, ctx))
-            old = self._cells.get(key)
-            if old is None:
-                self.add_row(*(self._text(c) for c in cells), key=key)
-            else:
-                for column, before, after in zip(self.COLUMNS, old, cells):
-                    if before != after:
-                        self.update_cell(key, column.key, self._text(after))
-            self._cells[key] = cells
             self._records[key] = record
+            if self._set_cells(key, cells):
+                changed = True
             if self.is_spinning(record):
                 self._spinning.add(key)
         self.marked &= wanted_set
-        shown = [row.key.value for row in self.ordered_rows]
-        if shown != wanted:
-            self._reorder(wanted)
+        if self._keys != wanted:
+            self._keys = wanted
+            self._positions = {key: index for index, key in enumerate(wanted)}
+            self._resize()
         if keep is not None and keep in wanted_set:
-            index = self.get_row_index(keep)
-            if index != self.cursor_row:
-                self.move_cursor(row=index, animate=False)
-        elif self.row_count:
-            self.move_cursor(row=min(keep_index, self.row_count - 1), animate=False)
+            self.cursor_row = self._positions[keep]
+        else:
+            self.cursor_row = max(0, min(keep_index, len(wanted) - 1))
+        if changed or keep != self.current_key:
+            self._scroll_to_cursor()
+            self.refresh()
 
-    def _reorder(self, wanted: list[str]) -> None:
-        # DataTable sorts by cell values; the first cell object of each row is unique,
-        # so its identity tells the row apart.
-        first = self.COLUMNS[0].key
-        order = {id(self.get_cell(key, first)): index for index, key in enumerate(wanted)}
-        self.sort(first, key=lambda cell: order.get(id(cell), len(order)))
+    def _set_cells(self, key: str, cells: tuple[Cell, ...]) -> bool:
+        """Store a row's cells; only the cells that changed get new texts. Returns whether any did."""
+        old = self._cells.get(key)
+        if old == cells:
+            return False
+        texts = self._texts.get(key)
+        if old is None or texts is None:
+            self._texts[key] = [self._text(c) for c in cells]
+        else:
+            for index, (before, after) in enumerate(zip(old, cells)):
+                if before != after:
+                    texts[index] = self._text(after)
+        self._cells[key] = cells
+        self._strips.pop(key, None)
+        return True
 
     def _with_mark(self, key: str, cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
         if not self.MARKABLE:
             return cells
-        index = [c.key for c in self.COLUMNS].index("mark")
+        index = self._column_keys.index("mark")
         mark = ("✱", "mark") if key in self.marked else ("", "")
         return (*cells[:index], mark, *cells[index + 1:])
 
@@ -253,23 +317,130 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
         if not self._spinning:
             return
         self.context.frame = frame
+        status = self._column_keys.index(self.STATUS_COLUMN)
+        touched = False
         for key in self._spinning:
             record = self._records.get(key)
             if record is None:
                 continue
             cells = self._with_mark(key, self.cells_of(record, self.context))
             old = self._cells[key]
-            for column, before, after in zip(self.COLUMNS, old, cells):
-                if before != after and column.key == self.STATUS_COLUMN:
-                    self.update_cell(key, column.key, self._text(after))
-            self._cells[key] = cells
+            if cells[status] != old[status]:
+                self._set_cells(key, (*old[:status], cells[status], *old[status + 1:]))
+                touched = True
+        if touched:
+            self.refresh()
 
     def clear_records(self) -> None:
         """Forget every row (a new filter or page)."""
-        self.clear()
-        self._records.clear()
-        self._cells.clear()
+        for store in (self._records, self._cells, self._texts, self._strips):
+            store.clear()
+        self._keys, self._positions = [], {}
         self._spinning.clear()
+        self.cursor_row = 0
+        self._resize()
+        self.refresh()
+
+    # --- cursor and scrolling -----------------------------------------------------------
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._width, len(self._keys) + 1)  # + the header line
+
+    def on_mount(self) -> None:
+        self._resize()
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_y)
+        height = self._body_height()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True, force=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True, force=True)
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        """Put the cursor on a row (clamped to the rows shown) and scroll it into view."""
+        if not self._keys:
+            return
+        row = max(0, min(int(row), len(self._keys) - 1))
+        if row != self.cursor_row:
+            self.cursor_row = row
+            self.refresh()
+        self._scroll_to_cursor()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - self._body_height())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + self._body_height())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= 1:
+            self.move_cursor(row=int(self.scroll_y) + offset.y - 1)
+
+    def on_resize(self) -> None:
+        self._resize()
+        self._scroll_to_cursor()
+
+    # --- rendering ----------------------------------------------------------------
+
+    def _cells_strip(self, texts: Sequence[Text]) -> Strip:
+        line = Text(no_wrap=True, end="")
+        pad = " " * CELL_PADDING
+        for column, text in zip(self.COLUMNS, texts):
+            piece = text.copy()
+            piece.truncate(column.cells, overflow="ellipsis", pad=True)
+            line.append(pad)
+            line.append_text(piece)
+            line.append(pad)
+        return Strip(list(line.render(self.app.console)), self._width)
+
+    def _row_strip(self, key: str) -> Strip:
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._cells_strip(self._texts[key])
+            self._strips[key] = strip
+        return strip
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # the same for every line; computing it walks the ancestors
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self._base if self._base is not None else self.rich_style
+        scroll_x = int(self.scroll_x)
+        if y == 0:
+            if self._header is None:
+                labels = [Text(c.label, no_wrap=True, end="") for c in self.COLUMNS]
+                self._header = self._cells_strip(labels)
+            header = base + self._style("header")
+            return self._header.crop_extend(scroll_x, scroll_x + width, header).apply_style(header)
+        row = int(self.scroll_y) + y - 1
+        if row >= len(self._keys):
+            return Strip.blank(width, base)
+        strip = self._row_strip(self._keys[row]).crop_extend(scroll_x, scroll_x + width, base)
+        if row == self.cursor_row:
+            return Strip(Segment.apply_style(strip, base, self._style("cursor")), width)
+        return strip.apply_style(base)
 
     # --- actions ------------------------------------------------------------------
 
@@ -283,9 +454,8 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
         if key is None or not self.MARKABLE:
             return
         self.marked.symmetric_difference_update({key})
-        cells = self._with_mark(key, self._cells[key])
-        self._cells[key] = cells
-        self.update_cell(key, "mark", self._text(cells[[c.key for c in self.COLUMNS].index("mark")]))
+        self._set_cells(key, self._with_mark(key, self._cells[key]))
+        self.refresh()
         self.post_message(self.MarksChanged(self))
         self.action_cursor_down()
 
@@ -296,8 +466,8 @@ class RecordTable(StaleHideGuard, DataTable, Generic[R]):
         for key in list(self.marked):
             self.marked.discard(key)
             if key in self._cells:
-                self._cells[key] = self._with_mark(key, self._cells[key])
-                self.update_cell(key, "mark", Text(""))
+                self._set_cells(key, self._with_mark(key, self._cells[key]))
+        self.refresh()
 
 
 def op(key: str, operation: str, description: str, binding_id: str, *, help: str = "",
