@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.dom import NoScreen
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -53,13 +54,17 @@ class KeyBar(Widget, can_focus=False):
             self.call_after_refresh(self._compose_line)
 
     def _compose_line(self) -> None:
+        try:
+            bindings = self.screen.active_bindings.values()
+        except NoScreen:
+            return  # removed (its screen popped) before the refresh came round
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         disabled_style = self.get_component_rich_style("key-bar--disabled", partial=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in bindings:
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)  # one key per action, as the Footer shows
