@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any, ClassVar
 
 from textual import work
@@ -14,9 +15,8 @@ from jobtui import engine
 from jobtui.config import Settings
 from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
-from jobtui.ui.format import sanitize
+from jobtui.ui.format import describe_error, sanitize
 from jobtui.ui.messages import Connected, OperationFailed
-from jobtui.ui.screens.log_viewer import describe_error
 from jobtui.ui.screens.main import MainScreen
 
 REFRESH_INTERVAL = 1.0  # seconds between two refreshes of the tables
@@ -75,6 +75,17 @@ class JobtuiApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self._connect()
+        self.call_after_refresh(self._freeze_startup_objects)
+
+    @staticmethod
+    def _freeze_startup_objects() -> None:
+        """Leave what the app holds from its start (modules, widgets, styles) out of garbage collection.
+
+        It lives as long as the app does; without this, a full collection walks it
+        all and stops the screen for tens of milliseconds, in the middle of a tab switch.
+        """
+        gc.collect()
+        gc.freeze()
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:

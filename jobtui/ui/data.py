@@ -9,13 +9,17 @@ only if it moved; a key reads the page alone; after an operation, everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from queue import Empty, SimpleQueue
 from typing import Any
+
+from textual.message import Message
 
 from jobtui import engine
 from jobtui.engine import AgentView, QueueView, RunState
-from jobtui.ui.format import sanitize
-from jobtui.ui.messages import DataLoaded, TabData
+from jobtui.ui.format import describe_error, sanitize
+from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
 
 PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 
@@ -121,3 +125,38 @@ def read(load: Load) -> DataLoaded:
         data = load_tab(load.request, agents, None if changed else load.queues)
     return DataLoaded(data, load.generation, request=load.request,
                       token=token if token is not None else load.known, counts=counts, agents=agents)
+
+
+def serve(loads: SimpleQueue[Load | None], post: Callable[[Message], object], stopped: Callable[[], bool],
+          wake: float = 0.5) -> None:
+    """Do loads as they are asked for until None arrives or ``stopped()`` (blocking: one thread).
+
+    One thread for a screen's life keeps one database connection, so a tick is one
+    query on a warm connection rather than a thread and a connection per tick. A
+    burst of loads (keystrokes) is read once: only the newest can be shown, and it
+    reads at least what the ones it replaces would have.
+
+    Args:
+        loads: where the screen puts its loads.
+        post: how results (:class:`DataLoaded`, or :class:`OperationFailed` ``refresh: ...``) go back.
+        stopped: whether to stop (checked every ``wake`` seconds).
+    """
+    try:
+        while not stopped():
+            try:
+                load = loads.get(timeout=wake)
+                while load is not None and not loads.empty():
+                    newer = loads.get_nowait()
+                    load = None if newer is None else newer.after(load)
+            except Empty:
+                continue
+            if load is None:
+                return  # the screen is going away
+            try:
+                message: Message = read(load)
+            except Exception as error:  # noqa: BLE001 (the agent bar shows it; never a traceback)
+                engine.close_thread_connection()  # the next load connects afresh
+                message = OperationFailed(f"refresh: {describe_error(error)}")
+            post(message)
+    finally:
+        engine.close_thread_connection()

@@ -19,6 +19,7 @@ from datetime import datetime
 from rich.text import Text
 
 from jobtui.engine import AgentState, AgentView, RunState, Schedule
+from jobtui.errors import JobtuiError
 
 
 def _escape_table() -> dict[int, str]:
@@ -63,6 +64,14 @@ def sanitize(text: str | None, *, tabs: bool = False) -> str:
     if not clean.isascii():
         clean = _SURROGATES.sub("\ufffd", clean)
     return clean
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a notification: the UserError message, or the error's type and text."""
+    if isinstance(error, JobtuiError):
+        return str(error)
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 def cell(text: str | None, style: str = "") -> Text:

@@ -18,9 +18,8 @@ from jobtui.clock import utc_now
 from jobtui.engine import JobView, RunState, close_thread_connection
 from jobtui.errors import NotFound
 from jobtui.ui.data import Request, load_tab
-from jobtui.ui.format import fmt_until, local_zone, sanitize, schedule_zones
+from jobtui.ui.format import describe_error, fmt_until, local_zone, sanitize, schedule_zones
 from jobtui.ui.messages import HistoryLoaded, OperationFailed
-from jobtui.ui.screens.log_viewer import describe_error
 from jobtui.ui.screens.operations import Operations
 from jobtui.ui.widgets import JobRunsTable, KeyBar, RowContext
 

@@ -25,8 +25,7 @@ from textual.worker import get_current_worker
 
 from jobtui import engine
 from jobtui.engine import Level, RunState, RunView, close_thread_connection
-from jobtui.errors import JobtuiError
-from jobtui.ui.format import STATUS_TEXT, fmt_age, fmt_duration, sanitize
+from jobtui.ui.format import STATUS_TEXT, describe_error, fmt_age, fmt_duration, sanitize
 from jobtui.ui.messages import (
     LogGrew,
     LogIndex,
@@ -43,14 +42,6 @@ POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
 TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
 LEVELS: tuple[Level | None, ...] = (None, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)
 """The level filter cycle; None shows every stored line (Verbose and up)."""
-
-
-def describe_error(error: BaseException) -> str:
-    """One line for a notification: the UserError message, or the error's type and text."""
-    if isinstance(error, JobtuiError):
-        return str(error)
-    first = (str(error).strip().splitlines() or [""])[0]
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 class LogScreen(ModalScreen[None]):

@@ -1,10 +1,16 @@
-"""The main screen: five tabs over one database, refreshed in place every second."""
+"""The main screen: five tabs over one database, refreshed in place.
+
+Every second a tick reads :func:`jobtui.engine.change_token` (one query); the
+counts, the agents and the active tab's page are read again only when it moved.
+A key (a tab, a filter, a sort, a page) reads the page it needs, unless the tab
+already shows it as of the latest token. One reader thread does the reading.
+"""
 
 from __future__ import annotations
 
-import queue
 import time
 from dataclasses import dataclass, replace
+from queue import SimpleQueue
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,13 +21,10 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTabs
 from textual.worker import get_current_worker
 
-from jobtui import engine
 from jobtui.clock import utc_now
-from jobtui.engine import close_thread_connection
-from jobtui.ui.data import PAGE, Load, Request, read
+from jobtui.ui.data import PAGE, Load, Request, serve
 from jobtui.ui.format import sanitize
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
-from jobtui.ui.screens.log_viewer import describe_error
 from jobtui.ui.screens.operations import Operations
 from jobtui.ui.widgets import (
     AgentBar,
@@ -84,7 +87,7 @@ class MainScreen(Operations):
         self.started = False
         self._shown_tab = "jobs"
         self._pending_actions: list[tuple[str, str]] = []
-        self._loads: queue.SimpleQueue[Load | None] = queue.SimpleQueue()
+        self._loads: SimpleQueue[Load | None] = SimpleQueue()
         """Loads for the reader thread (None: stop)."""
         self.token: Any = None
         """The latest :func:`jobtui.engine.change_token` read (None: not yet)."""
@@ -188,43 +191,18 @@ class MainScreen(Operations):
             return
         else:
             mode = "page"
-        queue = self.table("queue")
-        poll = tab == "queue" and queue.has_running  # type: ignore[attr-defined]
-        queues = tuple(queue.context.queues.values()) if queue.loaded else None
+        queue_table = self.table("queue")
+        poll = tab == "queue" and queue_table.has_running  # type: ignore[attr-defined]
+        queues = tuple(queue_table.context.queues.values()) if queue_table.loaded else None
         self.busy = True
         self.generation += 1
         self._loads.put(Load(request, self.generation, mode, self.token, self.is_current(tab), poll, queues))
 
     @work(thread=True, group="reader", exit_on_error=False)
     def _reader(self) -> None:
-        """The screen's reading thread: does the newest load asked for, and posts what it read.
-
-        One thread for the screen's life keeps one database connection, so a tick
-        is one query on a warm connection, not a thread and a connection per
-        tick. A burst of requests (keystrokes) is read once: only the newest one
-        can be shown, and it reads at least what the ones it replaces would have.
-        """
+        """The screen's reading thread, for the screen's life (see :func:`jobtui.ui.data.serve`)."""
         worker = get_current_worker()
-        try:
-            while not worker.is_cancelled:
-                try:
-                    load = self._loads.get(timeout=READER_WAKE)
-                    while load is not None and not self._loads.empty():
-                        newer = self._loads.get_nowait()
-                        load = None if newer is None else newer.after(load)
-                except queue.Empty:
-                    continue
-                if load is None:
-                    return  # the screen is going away
-                try:
-                    message = read(load)
-                except Exception as error:  # noqa: BLE001 (the agent bar shows it; never a traceback)
-                    close_thread_connection()  # the next load connects afresh
-                    self.post_message(OperationFailed(f"refresh: {describe_error(error)}"))
-                    continue
-                self.post_message(message)
-        finally:
-            close_thread_connection()
+        serve(self._loads, self.post_message, lambda: worker.is_cancelled, READER_WAKE)
 
     def on_unmount(self) -> None:
         self._loads.put(None)  # wakes the reader, which ends
@@ -247,7 +225,7 @@ class MainScreen(Operations):
     def _reage(self, tab: str) -> None:
         """Re-render the rows shown for the time now (no database): ages, elapsed times, countdowns.
 
-        A repaint redraws the whole table, so ages move every few seconds rather than every second.
+        Computing a page's cells takes a few milliseconds, so ages move every few seconds.
         """
         now = time.monotonic()
         if now - self._aged_at.get(tab, 0.0) < AGES_EVERY:

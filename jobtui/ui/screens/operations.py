@@ -19,10 +19,10 @@ from textual.screen import Screen
 
 from jobtui import engine
 from jobtui.engine import AgentView, JobView, RunState, RunView, close_thread_connection
-from jobtui.ui.format import sanitize
+from jobtui.ui.format import describe_error, sanitize
 from jobtui.ui.messages import OperationDone, OperationFailed
 from jobtui.ui.screens.confirm import ConfirmScreen
-from jobtui.ui.screens.log_viewer import LogScreen, describe_error
+from jobtui.ui.screens.log_viewer import LogScreen
 from jobtui.ui.screens.prompt import PromptScreen
 from jobtui.ui.widgets.record_table import RecordTable
 
