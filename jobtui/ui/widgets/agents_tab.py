@@ -7,7 +7,14 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import AgentState, AgentView
-from jobtui.ui.format import AGENT_CLASS, LIVE_AGENT, SPINNER, fmt_age, pending_request, sanitize
+from jobtui.ui.format import (
+    AGENT_CLASS,
+    LIVE_AGENT,
+    SPINNER,
+    fmt_age,
+    pending_request,
+    sanitize,
+)
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
 
 
@@ -36,7 +43,7 @@ class AgentsTable(RecordTable[AgentView]):
         Column("heartbeat", "beat", 8),
         Column("done", "done", 5),
         Column("failed", "failed", 6),
-        Column("queues", "queues", 12),
+        Column("queues", "queues", 12, flex=True),
     )
     STATUS_COLUMN = "state"
     STATUSES = tuple(state.value for state in AgentState)

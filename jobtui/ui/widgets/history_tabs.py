@@ -31,7 +31,7 @@ class ExecutedTable(RecordTable[RunView]):
         Column("duration", "took", 7),
         Column("command", "command", 14),
         Column("trigger", "by", 6),
-        Column("feedback", "feedback", 30),
+        Column("feedback", "feedback", 30, flex=True),
     )
     SORTS = RUN_SORTS
     STATUSES = ("succeeded", "warning")
@@ -74,7 +74,7 @@ class FailedTable(RecordTable[RunView]):
         Column("id", "run", 6),
         Column("job", "job", 16),
         Column("finished", "finished", 8),
-        Column("feedback", "feedback", 36),
+        Column("feedback", "feedback", 36, flex=True),
         Column("exit", "exit", 4),
         Column("duration", "took", 7),
         Column("attempt", "try", 3),
@@ -125,7 +125,7 @@ class JobRunsTable(RecordTable[RunView]):
         Column("duration", "took", 7),
         Column("trigger", "by", 6),
         Column("command", "command", 12),
-        Column("feedback", "feedback", 30),
+        Column("feedback", "feedback", 30, flex=True),
     )
     STATUSES = tuple(state.value for state in RunState)
 

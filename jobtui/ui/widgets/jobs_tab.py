@@ -42,7 +42,7 @@ class JobsTable(RecordTable[JobView]):
         Column("schedule", "schedule", 24),
         Column("cron", "cron", 13),
         Column("durations", "durations", 12),
-        Column("command", "command", 20),
+        Column("command", "command", 20, flex=True),
         Column("queue", "queue", 8),
         Column("domain", "domain", 8),
     )

@@ -52,7 +52,7 @@ class QueueTable(RecordTable[RunView]):
         Column("prio", "prio", 4),
         Column("command", "command", 16),
         Column("queued", "queued", 8),
-        Column("feedback", "feedback", 30),
+        Column("feedback", "feedback", 30, flex=True),
     )
     STATUSES = ("queued", "running")
 

@@ -50,6 +50,8 @@ class Column:
     key: str
     label: str
     width: int | None = None
+    flex: bool = False
+    """Takes the room a wide terminal leaves (a feedback text)."""
 
     @property
     def cells(self) -> int:
@@ -162,7 +164,9 @@ class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
         self._spinning: set[str] = set()
         self._styles: dict[str, Style] = {}
         self._column_keys = [c.key for c in self.COLUMNS]
-        self._width = sum(c.cells + 2 * CELL_PADDING for c in self.COLUMNS)
+        self._widths = [c.cells for c in self.COLUMNS]
+        """Each column's width on screen: its own, or more for a flex column on a wide terminal."""
+        self._width = sum(w + 2 * CELL_PADDING for w in self._widths)
         self.cursor_row = 0
         """Index of the row under the cursor."""
         self.marked: set[str] = set()
@@ -394,17 +398,34 @@ class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
             self.move_cursor(row=int(self.scroll_y) + offset.y - 1)
 
     def on_resize(self) -> None:
+        self._fit_columns()
         self._resize()
         self._scroll_to_cursor()
+
+    def _fit_columns(self) -> None:
+        """Give flex columns the width the fixed ones leave (one cell kept for the scrollbar)."""
+        base = [c.cells for c in self.COLUMNS]
+        flex = [i for i, c in enumerate(self.COLUMNS) if c.flex]
+        room = self.size.width - 1 - sum(w + 2 * CELL_PADDING for w in base)
+        if flex and room > 0:
+            share, rest = divmod(room, len(flex))
+            for n, index in enumerate(flex):
+                base[index] += share + (1 if n < rest else 0)
+        if base != self._widths:
+            self._widths = base
+            self._width = sum(w + 2 * CELL_PADDING for w in base)
+            self._strips.clear()
+            self._header = None
+            self.refresh()
 
     # --- rendering ----------------------------------------------------------------
 
     def _cells_strip(self, texts: Sequence[Text]) -> Strip:
         line = Text(no_wrap=True, end="")
         pad = " " * CELL_PADDING
-        for column, text in zip(self.COLUMNS, texts):
+        for width, text in zip(self._widths, texts):
             piece = text.copy()
-            piece.truncate(column.cells, overflow="ellipsis", pad=True)
+            piece.truncate(width, overflow="ellipsis", pad=True)
             line.append(pad)
             line.append_text(piece)
             line.append(pad)
