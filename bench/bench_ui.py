@@ -115,8 +115,8 @@ def rss_mb() -> float:
 
 async def measure(url: str, big_run: int) -> dict[str, float]:
     from jobtui.config import load_settings
-    from jobtui.ui import make_app
     from jobtui.engine import Level
+    from jobtui.ui import make_app
     from jobtui.ui.screens import LogScreen
     from jobtui.ui.screens.log_viewer import LEVELS
 
@@ -174,7 +174,7 @@ async def measure(url: str, big_run: int) -> dict[str, float]:
             typed += char
             t0 = time.perf_counter()
             app.post_message(events.Key(char, char))
-            await until(lambda: main.states["executed"].text == typed and current("executed")())
+            await until(lambda typed=typed: main.states["executed"].text == typed and current("executed")())
             keystrokes.append(await painted() - t0)
         out["filter keystroke ms"] = statistics.median(keystrokes) * 1000
         await pilot.press("escape")

@@ -107,12 +107,19 @@ async def test_edit_a_job(app) -> None:
         assert isinstance(form, JobFormScreen)
         assert form.query_one("#field-name").disabled
         assert form.query_one("#field-schedules").value == "*/15 * * * *"
+        note = str(form.query_one("#note-schedules").render())
+        assert note.startswith("Every 15 minutes · local time"), "the schedule in words, and its zone"
+        form.query_one("#field-schedules").value = "0 3 * * 1-5@Europe/Berlin"
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert str(form.query_one("#note-schedules").render()) == "At 03:00, Monday through Friday · Europe/Berlin"
         form.query_one("#field-description").value = "check the disks"
         form.query_one("#field-retries").value = "3"
         await pilot.press("ctrl+s")
         await settle(pilot)
         job = engine.get_job("disk-check")
         assert job.description == "check the disks" and job.retries == 3
+        assert [(s.cron, s.tz) for s in job.schedules] == [("0 3 * * 1-5", "Europe/Berlin")]
 
 
 async def test_remove_a_job_asks_first(app) -> None:
@@ -234,6 +241,28 @@ async def test_queue_cancel_a_waiting_run(app, seeded: dict[str, Any]) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert engine.get_run(int(victim)).status == RunState.CANCELLED
+
+
+async def test_queue_cancel_a_running_run_shows_cancelling_until_the_agent_acts(app, seeded: dict[str, Any]) -> None:
+    running = str(seeded["running"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "2", running)
+        await pilot.press("c", "y")
+        await settle(pilot)
+        assert engine.get_run(int(running)).cancel_requested  # the seeded agent never acts on it
+        assert tbl.get_cell(running, "status").plain.endswith("cancelling…")
+
+
+async def test_queue_status_filter_is_done_by_the_engine(app) -> None:
+    from textual.widgets import Select
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        tbl = await goto(pilot, "2")
+        await pilot.press("slash")
+        app.main_screen.query_one("#filter-status", Select).value = "running"
+        await settle(pilot)
+        assert {r.status for r in tbl.records} == {RunState.RUNNING}
+        assert app.main_screen.totals["queue"] == engine.queue_page(states=["running"]).total == 2
 
 
 async def test_queue_interval_and_pause(app, seeded: dict[str, Any]) -> None:
@@ -360,16 +389,23 @@ async def test_agent_pause_drain_and_log(app, seeded: dict[str, Any]) -> None:
     from jobtui.store import Agent
 
     async with app.run_test(size=(80, 24)) as pilot:
-        await goto(pilot, "5", "agent-1@build")
+        tbl = await goto(pilot, "5", "agent-1@build")
         await pilot.press("p")
         await settle(pilot)
         assert Agent.get(Agent.name == "agent-1@build").pause_requested
+        assert tbl.get_cell("agent-1@build", "state").plain.endswith("pausing…"), "until the agent acts"
+        await pilot.press("p")  # taken back before the agent acted
+        await settle(pilot)
+        assert not Agent.get(Agent.name == "agent-1@build").pause_requested
+        assert tbl.get_cell("agent-1@build", "state").plain.endswith("busy")
         await pilot.press("D")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
         assert Agent.get(Agent.name == "agent-1@build").drain_requested
+        assert tbl.get_cell("agent-1@build", "state").plain.endswith("draining…")
+        assert "(draining…)" in str(app.main_screen.query_one("#agent-bar").render())
         await pilot.press("l")
         await settle(pilot)
         assert isinstance(app.screen, LogScreen) and app.screen.run_id == seeded["running"]

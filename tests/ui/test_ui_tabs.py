@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ui_pilot import keys_of, settle, table
 
 from jobtui import engine
-from ui_pilot import keys_of, settle, table
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -241,3 +241,20 @@ async def test_missed_fires_and_the_schedule_in_words(app) -> None:
         assert jobs.get_cell("disk-check", "schedule").plain == "Every 15 minutes"
         assert jobs.get_cell("disk-check", "cron").plain == "*/15 * * * *"
         assert "missed" not in jobs.get_cell("backup-db", "next").plain
+
+
+async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(app) -> None:
+    from jobtui.ui.screens import HelpScreen
+    from jobtui.ui.widgets import KeyBar
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        bar = app.main_screen.query_one(KeyBar)
+        assert str(bar.render()).startswith("a Add e Edit")
+        await pilot.press("4")
+        await settle(pilot)
+        assert str(bar.render()).startswith("r Retry space Mark")
+        start = next(start for start, _end, key in bar._spans if key == "question_mark")
+        await pilot.click(KeyBar, offset=(start + 1, 0))  # + the bar's left padding
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)

@@ -7,7 +7,6 @@ from typing import Any
 
 from textual.worker import WorkerCancelled, WorkerFailed
 
-
 LONG_LIVED = ("log-poll", "reader")
 """Worker groups that never end while their screen is open: a running run's log poll, the main screen's reader."""
 
