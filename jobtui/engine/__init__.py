@@ -40,6 +40,7 @@ from jobtui.engine.queries import (
 )
 from jobtui.engine.records import (
     AgentView,
+    ChangeToken,
     CleanupPolicy,
     CleanupReport,
     JobView,
@@ -65,7 +66,7 @@ from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.states import AgentState, Level, RunState, Trigger
 
 __all__ = [
-    "AgentState", "AgentView", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
+    "AgentState", "AgentView", "ChangeToken", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
     "Page", "QueueView", "RunState", "RunView", "Schedule", "Trigger",
     "add_job", "agents", "cancel", "change_token", "clean_fields",
     "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",

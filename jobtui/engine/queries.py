@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import peewee
 
 from jobtui.clock import utc_now
 from jobtui.engine.jobs import get_job_row, job_view
-from jobtui.engine.records import AgentView, JobView, Page, QueueView, RunView, to_datetime
+from jobtui.engine.records import AgentView, ChangeToken, JobView, Page, QueueView, RunView, to_datetime
 from jobtui.engine.states import ACTIVE, SUCCESSFUL, UNSUCCESSFUL, AgentState, RunState
 from jobtui.store import Agent, Job, Queue, Run
 from jobtui.store.models import EXECUTED_STATES, FAILED_STATES
@@ -43,8 +43,12 @@ def _states(states: Iterable[RunState | str] | None) -> list[str] | None:
 
 def _literal_states(states: Iterable[str]) -> peewee.SQL:
     """``status IN ('a', 'b')`` written out: SQLite uses a partial index only when the
-    query names its states as literals (they are enum values, never operator input)."""
-    return peewee.SQL("status IN (%s)" % ", ".join(f"'{RunState(s).value}'" for s in states))  # noqa: UP031
+    query names its states as literals (they are enum values, never operator input),
+    and one state as ``status = 'a'``, the very term of its index (an ``IN`` of one is not)."""
+    literals = [f"'{RunState(s).value}'" for s in states]
+    if len(literals) == 1:
+        return peewee.SQL(f"status = {literals[0]}")
+    return peewee.SQL("status IN (%s)" % ", ".join(literals))  # noqa: UP031
 
 
 _STAGES: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
@@ -132,22 +136,30 @@ def queue_page(*, text: str | None = None, queue: str | None = None,
     wanted = [s for s in (_states(states) or [s.value for s in ACTIVE]) if RunState(s) in ACTIVE]
     if not wanted:
         return Page((), 0, offset)
-    conditions = [Run.status.in_(wanted), *_text_condition(text)]
-    if queue:
-        conditions.append(Run.queue == queue)
-    where = _where(conditions)
-    total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(where).scalar() or 0
-    running = Run.status == RunState.RUNNING.value
-    order = (
-        peewee.Case(None, ((running, 0),), 1),
-        Run.started_at.asc(nulls="LAST"),
-        Run.lane.asc(),
-        Run.urgent_at.asc(nulls="LAST"),
-        Run.priority.desc(),
-        Run.id.asc(),
-    )
-    rows = Run.select().where(where).order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
+    extra = _text_condition(text) + ([Run.queue == queue] if queue else [])
+    counted = _each_active_state(wanted, extra, lambda _state: Run.select(Run.id))
+    total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).from_(counted.alias("active")).scalar() or 0
+    listed = _each_active_state(wanted, extra, lambda state: Run.select(
+        *Run._meta.sorted_fields, peewee.Value(0 if state == RunState.RUNNING.value else 1).alias("stage")))
+    order = [peewee.SQL(f'"{name}"') for name in ("stage", "started_at", "lane")]
+    order += [peewee.SQL('"urgent_at" IS NULL'), peewee.SQL('"urgent_at"'), peewee.SQL('"priority" DESC'),
+              peewee.SQL('"id"')]
+    rows = (Run.select(peewee.SQL("*")).from_(listed.alias("active")).order_by(*order)
+            .offset(max(0, int(offset))).limit(limit).dicts())
     return Page(tuple(RunView.from_row(r) for r in rows), total, offset)
+
+
+def _each_active_state(wanted: list[str], extra: list[Any],
+                       select: Callable[[str], peewee.Select]) -> peewee.SelectBase:
+    """One SELECT per active state, joined by UNION ALL: running first, then queued.
+
+    Each part names its state as the term of its partial index, so a listing of
+    what waits and runs walks those indexes however long the history is (an
+    ``IN`` or ``OR`` of both states reads the whole table).
+    """
+    parts = [select(state).where(_where([_literal_states([state]), *extra]))
+             for state in (RunState.RUNNING.value, RunState.QUEUED.value) if state in wanted]
+    return functools.reduce(operator.add, parts)
 
 
 def expected_durations(job_names: Iterable[str]) -> dict[str, float]:
@@ -296,23 +308,21 @@ def agents(*, include_stopped: bool = True) -> list[AgentView]:
             done=row["done"], failed=row["failed"], queues=tuple(json.loads(row["queues"] or "[]")),
             pause_requested=bool(row["pause_requested"]), drain_requested=bool(row["drain_requested"]),
         ))
-    live = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
-    views.sort(key=lambda a: (a.state not in live, -a.heartbeat_at.timestamp()))
+    views.sort(key=lambda a: (not a.state.live, -a.heartbeat_at.timestamp()))
     return views
 
 
 def live_agents(host: str | None = None) -> list[AgentView]:
     """Agents that heartbeat within their lease (on one host, if given)."""
-    live = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
-    return [a for a in agents() if a.state in live and (host is None or a.host == host)]
+    return [a for a in agents() if a.state.live and (host is None or a.host == host)]
 
 
 def queues() -> list[QueueView]:
     """Every queue with how many runs it holds (two queries)."""
+    per_state = _each_active_state([s.value for s in ACTIVE], [], lambda state: Run.select(
+        Run.queue, peewee.Value(state).alias("state"), peewee.fn.COUNT(peewee.SQL("*"))).group_by(Run.queue))
     counts: dict[tuple[str, str], int] = {}
-    for name, status, count in (Run.select(Run.queue, Run.status, peewee.fn.COUNT(Run.id))
-                                .where(Run.status.in_(_states(ACTIVE)))
-                                .group_by(Run.queue, Run.status).tuples()):
+    for name, status, count in per_state.tuples():
         counts[(name, status)] = count
     return [QueueView(name=q.name, concurrency=q.concurrency, interval=q.interval, paused=q.paused,
                       queued=counts.get((q.name, "queued"), 0), running=counts.get((q.name, "running"), 0))
@@ -344,15 +354,18 @@ def tab_counts() -> dict[str, int]:
     }
 
 
-def change_token() -> tuple[Any, ...]:
+def change_token() -> ChangeToken:
     """A value that changes whenever anything a tab shows may have changed (one query).
 
     Operator actions append to the audit trail; runs are added, started and
-    finished; agents beat. Live progress and log lines are not in it: the Queue
-    tab and the log popup poll those.
+    finished; agents beat, and one whose lease ran out is no longer counted live.
+    Live progress and log lines are not in it: the Queue tab and the log popup
+    poll those.
     """
     from jobtui.store import AuditEntry
 
+    now = utc_now().timestamp()
+    live = (Agent.state != AgentState.STOPPED.value) & (Agent.heartbeat_at + Agent.lease >= now)
     row = Job.select(
         peewee.fn.MAX(Job.updated_at).alias("jobs"),
         AuditEntry.select(peewee.fn.MAX(AuditEntry.id)).alias("audit"),
@@ -360,6 +373,7 @@ def change_token() -> tuple[Any, ...]:
         Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(("running",))).alias("running"),
         Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(EXECUTED_STATES)).alias("executed"),
         Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(FAILED_STATES)).alias("failed"),
-        Agent.select(peewee.fn.MAX(Agent.heartbeat_at)).alias("agents"),
+        Agent.select(peewee.fn.MAX(Agent.heartbeat_at)).alias("beat"),
+        Agent.select(peewee.fn.COUNT(peewee.SQL("*"))).where(live).alias("live"),
     ).tuples().get()
-    return tuple(row)
+    return ChangeToken(rows=tuple(row[:6]), agents=tuple(row[6:]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from jobtui.engine.states import AgentState, Level, RunState
 
@@ -24,6 +24,15 @@ def to_datetime(seconds: float | None) -> datetime | None:
 def iso(moment: datetime | None) -> str | None:
     """ISO-8601 UTC text for JSON output, or None."""
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ChangeToken(NamedTuple):
+    """What :func:`jobtui.engine.change_token` read: equal tokens, nothing a tab shows has moved."""
+
+    rows: tuple[Any, ...]
+    """Jobs, runs and the audit trail: any listing may have changed when this moves."""
+    agents: tuple[Any, ...]
+    """The newest heartbeat and how many agents are live: only the agents moved when only this does."""
 
 
 @dataclass(frozen=True, slots=True)

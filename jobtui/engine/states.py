@@ -79,6 +79,11 @@ class AgentState(str, Enum):
     OFFLINE = "offline"
     #: silent past its lease (derived, never stored)
 
+    @property
+    def live(self) -> bool:
+        """Whether an agent in this state heartbeats (it may take work, now or once resumed)."""
+        return self not in (AgentState.STOPPED, AgentState.OFFLINE)
+
     def __str__(self) -> str:
         return self.value
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from helpers import agent_procs, script  # noqa: F401 - agent_procs is a fixture
 from playhouse.test_utils import count_queries
@@ -148,3 +151,78 @@ def test_reading_a_window_of_a_long_log_is_a_fixed_number_of_queries(db, agent_p
     assert len(set(counts)) == 1 and counts[0] <= 2
     count, total = queries_of(lambda: engine.line_count(run_id))
     assert (count, total) == (1, 50_000)
+
+
+@pytest.mark.parametrize("store", ["db", "pg_db"])
+def test_the_change_token_tells_rows_from_heartbeats_and_sees_a_lease_run_out(request, store: str) -> None:
+    from jobtui.store import Agent
+
+    request.getfixturevalue(store)
+    t = now()
+    Agent.insert(name="a1", host="h", pid=1, state="idle", queues="[]", started_at=t, heartbeat_at=t,
+                 lease=30.0).execute()
+    count, first = queries_of(engine.change_token)
+    assert count == 1
+    assert first.agents == (t, 1)
+
+    Agent.update(heartbeat_at=t + 2).execute()  # a beat: only the agents part moves
+    beat = engine.change_token()
+    assert beat.rows == first.rows and beat.agents == (t + 2, 1)
+
+    engine.add_job("j", OK)
+    engine.enqueue("j")
+    queued = engine.change_token()
+    assert queued.rows != beat.rows and queued.agents == beat.agents
+
+    clock.set_clock(lambda: datetime.fromtimestamp(t + 60, UTC))  # silent past its lease
+    try:
+        assert engine.change_token().agents == (t + 2, 0)
+    finally:
+        clock.set_clock(None)
+
+
+def run_table_scans(call) -> list[str]:
+    """Steps of SQLite's plans for ``call`` that read the run table row by row, not through an index."""
+    with count_queries() as counter:
+        call()
+    scans = []
+    for query in counter.get_queries():
+        sql, params = query.msg
+        aliases = set(re.findall(r'"run" AS "(\w+)"', sql))
+        for *_ids, detail in database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params):
+            words = detail.split()
+            if words[0] == "SCAN" and words[1] in aliases and "INDEX" not in words:
+                scans.append(detail)
+    return scans
+
+
+@pytest.mark.parametrize("store", ["db", "pg_db"])
+def test_the_queue_lists_running_then_queued_across_pages_and_filters(request, store: str) -> None:
+    request.getfixturevalue(store)
+    fill(jobs=4, runs_per_state=30)  # a history (and 30 queued runs)
+    t = now()
+    running = [engine.enqueue("job-0001").id, engine.enqueue("job-0002").id]
+    Run.update(status="running", started_at=t - 10).where(Run.id == running[1]).execute()
+    Run.update(status="running", started_at=t - 5).where(Run.id == running[0]).execute()
+    urgent = engine.enqueue("job-0003").id
+    engine.execute_now(urgent)
+
+    everything = engine.queue_page(limit=1000)
+    ids = [r.id for r in everything.rows]
+    assert everything.total == len(ids) == 33
+    assert ids[:3] == [running[1], running[0], urgent], "running (oldest first), then the execute-now"
+    pages = [r.id for offset in range(0, 33, 10) for r in engine.queue_page(offset=offset, limit=10).rows]
+    assert pages == ids
+
+    assert [r.id for r in engine.queue_page(states=["running"]).rows] == [running[1], running[0]]
+    only_job_3 = engine.queue_page(text="job-0003")
+    assert only_job_3.rows[0].id == urgent and {r.job for r in only_job_3.rows} == {"job-0003"}
+    assert engine.queue_page(queue="nowhere").total == 0
+    views = {q.name: (q.queued, q.running) for q in engine.queues()}
+    assert views["default"] == (31, 2)
+
+
+def test_the_queue_and_the_change_token_walk_partial_indexes_not_the_history(db) -> None:
+    fill(jobs=4, runs_per_state=50)
+    for call in (engine.queue_page, engine.queues, engine.change_token, engine.tab_counts):
+        assert not run_table_scans(call), f"{call.__name__} reads the whole run table"
