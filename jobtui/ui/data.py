@@ -17,7 +17,7 @@ from typing import Any
 from textual.message import Message
 
 from jobtui import engine
-from jobtui.engine import AgentView, QueueView, RunState
+from jobtui.engine import AgentView, ChangeToken, QueueView, RunState
 from jobtui.ui.format import describe_error, sanitize
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
 
@@ -111,18 +111,30 @@ class Load:
         return self
 
 
+def shown_version(tab: str, token: ChangeToken) -> Any:
+    """The part of the change token a tab's page follows: a heartbeat moves only the Agents tab."""
+    return token if tab == "agents" else token.rows
+
+
 def read(load: Load) -> DataLoaded:
-    """Do one load (blocking: call it from a thread)."""
+    """Do one load (blocking: call it from a thread).
+
+    When only the agents moved (a heartbeat), a tick reads the agents alone: the
+    counts and the page stand, unless the page is the Agents tab's.
+    """
     token = counts = agents = data = None
-    changed = False
+    page_current = load.page_current and load.mode != "full"
     if load.mode in ("tick", "full"):
         token = engine.change_token()
-        changed = load.mode == "full" or token != load.known
-    if changed:
-        agents = engine.agents()
-        counts = engine.tab_counts()
-    if load.mode == "page" or changed or not load.page_current or load.poll:
-        data = load_tab(load.request, agents, None if changed else load.queues)
+        if load.mode == "full" or token != load.known:
+            agents = engine.agents()
+            rows_moved = load.known is None or token.rows != load.known.rows
+            if load.mode == "full" or rows_moved:
+                counts = engine.tab_counts()
+            tab = load.request.tab
+            page_current = page_current and shown_version(tab, token) == shown_version(tab, load.known)
+    if load.mode == "page" or not page_current or load.poll:
+        data = load_tab(load.request, agents, load.queues if counts is None else None)
     return DataLoaded(data, load.generation, request=load.request,
                       token=token if token is not None else load.known, counts=counts, agents=agents)
 

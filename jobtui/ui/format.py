@@ -194,13 +194,9 @@ AGENT_CLASS: dict[AgentState, str] = {
 }
 
 
-LIVE_AGENT = (AgentState.IDLE, AgentState.BUSY, AgentState.PAUSED, AgentState.DRAINING)
-"""States of an agent that heartbeats."""
-
-
 def pending_request(agent: AgentView) -> str | None:
     """What the agent was asked to do and has not done yet (``pausing…``), or None."""
-    if agent.state not in LIVE_AGENT:
+    if not agent.state.live:
         return None
     if agent.drain_requested and agent.state != AgentState.DRAINING:
         return "draining…"

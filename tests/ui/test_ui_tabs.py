@@ -218,6 +218,36 @@ async def test_an_idle_tick_reads_only_the_change_token(db) -> None:
         assert keys_of(table(app, "executed")) == [str(r.id) for r in engine.executed_page().rows]
 
 
+async def test_a_heartbeat_reads_the_agents_alone_and_a_silent_agent_goes_offline(db) -> None:
+    from playhouse.test_utils import count_queries
+
+    from jobtui.store import Agent
+
+    app = quiet_app(db, 3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        bar = screen.query_one("#agent-bar")
+        assert screen.counts["agents"] == 2 and "agent-2@build" in str(bar.render())
+        Agent.update(heartbeat_at=Agent.heartbeat_at + 1).where(Agent.name == "agent-1@build").execute()
+        with count_queries() as beat:
+            screen.refresh_data(background=True)
+            await settle(pilot)
+        # the token and the agents; neither the counts nor the Jobs page
+        assert [q.msg[0].split(" FROM ")[-1].split()[0] for q in beat.get_queries()] == ['"job"', '"agent"']
+
+        # agent-2 stops beating: once its lease runs out, the next tick shows it gone
+        Agent.update(heartbeat_at=Agent.heartbeat_at - 3600).where(Agent.name == "agent-2@build").execute()
+        screen.refresh_data(background=True)
+        await settle(pilot)
+        assert screen.counts["agents"] == 1
+        assert "agent-2@build" not in str(bar.render())
+        assert str(screen.query_one("TabbedContent").get_tab("agents").label) == "5 Agents 1"
+        await pilot.press("5")
+        await settle(pilot)
+        assert table(app, "agents").get_cell("agent-2@build", "state").plain.endswith("offline")
+
+
 async def test_an_edit_made_elsewhere_shows_at_the_next_tick(db) -> None:
     app = quiet_app(db, 0.2)
     async with app.run_test(size=(80, 24)) as pilot:

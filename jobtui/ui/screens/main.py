@@ -22,7 +22,7 @@ from textual.widgets._tabbed_content import ContentTabs
 from textual.worker import get_current_worker
 
 from jobtui.clock import utc_now
-from jobtui.ui.data import PAGE, Load, Request, serve
+from jobtui.ui.data import PAGE, Load, Request, serve, shown_version
 from jobtui.ui.format import sanitize
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
 from jobtui.ui.screens.operations import Operations
@@ -162,7 +162,7 @@ class MainScreen(Operations):
     def is_current(self, tab: str | None = None) -> bool:
         """Whether a tab shows the page its filter, sort and offset ask for, as of the latest change token."""
         tab = tab or self.active_tab
-        return self.token is not None and self.pages.get(tab) == (self.request(tab), self.token)
+        return self.token is not None and self.pages.get(tab) == (self.request(tab), shown_version(tab, self.token))
 
     def refresh_data(self, background: bool = False, *, force: bool = False) -> None:
         """Bring the active tab up to date, reading the database in a worker only if it must.
@@ -216,8 +216,10 @@ class MainScreen(Operations):
             self._show_counts(message.counts)
         if message.agents is not None:
             self.query_one(AgentBar).show_agents(message.agents)
+            if message.counts is None and self.counts:  # a heartbeat: only the agents were read
+                self._show_counts({**self.counts, "agents": sum(a.state.live for a in message.agents)})
         if message.data is not None:
-            self.pages[message.data.tab] = (message.request, message.token)
+            self.pages[message.data.tab] = (message.request, shown_version(message.data.tab, message.token))
             self._show(message.data)
         else:
             self._reage(self.active_tab)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from jobtui.engine import AgentView
-from jobtui.ui.format import LIVE_AGENT, pending_request, sanitize
+from jobtui.ui.format import pending_request, sanitize
 
 MIN_LABEL = 12  # cells below which the database is left out rather than cut
 
@@ -31,7 +31,7 @@ class AgentBar(Widget):
 
     def show_agents(self, agents: list[AgentView]) -> None:
         """Show the live agents (called on each refresh; repaints only on change)."""
-        live = [a for a in agents if a.state in LIVE_AGENT]
+        live = [a for a in agents if a.state.live]
         key = [(a.name, a.state, pending_request(a)) for a in live]
         if key == [(a.name, a.state, pending_request(a)) for a in self.agents] and self.problem is None:
             return

@@ -9,7 +9,6 @@ from textual.binding import BindingType
 from jobtui.engine import AgentState, AgentView
 from jobtui.ui.format import (
     AGENT_CLASS,
-    LIVE_AGENT,
     SPINNER,
     fmt_age,
     pending_request,
@@ -21,7 +20,7 @@ from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext
 def state_cell(agent: AgentView, frame: int) -> Cell:
     """The agent's state, or the request it has not acted on yet."""
     glyph = SPINNER[frame % len(SPINNER)] if agent.state == AgentState.BUSY else "●"
-    if agent.state not in LIVE_AGENT:
+    if not agent.state.live:
         glyph = "○"
     pending = pending_request(agent)
     if pending is not None:
