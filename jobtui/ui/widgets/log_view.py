@@ -22,13 +22,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.engine import Level, LogLine
 from jobtui.ui.format import sanitize
+from jobtui.ui.widgets.base_style import BaseStyleOnce
 from jobtui.ui.widgets.focus_guard import StaleHideGuard
 
 BLOCK = 256  # rows fetched per window request
@@ -39,7 +40,7 @@ INDEX_TYPE = "I"  # array type of a level filter's line numbers: 4 bytes a line,
 LEVEL_MARK = {Level.VERBOSE: "V", Level.DEBUG: "D", Level.INFO: " ", Level.WARNING: "W", Level.ERROR: "E"}
 
 
-class LogView(StaleHideGuard, ScrollView, can_focus=True):
+class LogView(BaseStyleOnce, StaleHideGuard, ScrollView, can_focus=True):
     """The lines of one run's log, windowed from the database."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -105,7 +106,6 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
         self._wrap_cache: tuple[tuple[int, int, int], list[Strip]] | None = None
         self._version = 0
         self._styles: dict[str, Style] = {}
-        self._base: Style | None = None
 
     # --- geometry -----------------------------------------------------------------
 
@@ -339,16 +339,9 @@ class LogView(StaleHideGuard, ScrollView, can_focus=True):
             self._strips[key] = strip
         return strip
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._base = self.rich_style  # the same for every line; computing it walks the ancestors
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base = None
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self._base if self._base is not None else self.rich_style
+        base = self.base_style
         if self.wrap:
             rows = self._wrapped_rows()
             strip = rows[y] if y < len(rows) else Strip.blank(width, base)

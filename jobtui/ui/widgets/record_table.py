@@ -27,12 +27,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.engine import QueueView
+from jobtui.ui.widgets.base_style import BaseStyleOnce
 from jobtui.ui.widgets.focus_guard import StaleHideGuard
 
 R = TypeVar("R")
@@ -72,7 +73,7 @@ STYLE_CLASSES = ("success", "warning", "error", "running", "queued", "muted", "u
                  "dim", "accent", "missed", "pending")
 
 
-class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
+class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_focus=True):
     """A tab's table of records, with in-place refresh, marks and operation requests."""
 
     tab: ClassVar[str] = ""
@@ -160,7 +161,6 @@ class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
         self._strips: dict[str, Strip] = {}
         """Each row rendered (without the cursor), until one of its cells changes."""
         self._header: Strip | None = None
-        self._base: Style | None = None
         self._spinning: set[str] = set()
         self._styles: dict[str, Style] = {}
         self._column_keys = [c.key for c in self.COLUMNS]
@@ -438,16 +438,9 @@ class RecordTable(StaleHideGuard, ScrollView, Generic[R], can_focus=True):
             self._strips[key] = strip
         return strip
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._base = self.rich_style  # the same for every line; computing it walks the ancestors
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base = None
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self._base if self._base is not None else self.rich_style
+        base = self.base_style
         scroll_x = int(self.scroll_x)
         if y == 0:
             if self._header is None:
