@@ -288,3 +288,21 @@ async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(app) -> N
         await pilot.click(KeyBar, offset=(start + 1, 0))  # + the bar's left padding
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_table_wider_than_the_terminal_scrolls_sideways_a_column_a_key(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        jobs = table(app, "jobs")
+        assert jobs.virtual_size.width > 80 and jobs.scroll_x == 0
+        assert jobs.render_line(0).text.split()[:2] == ["status", "✉"]
+        await pilot.press("right")
+        assert jobs.render_line(0).text.split()[0] == "✉", "the next column starts at the left edge"
+        await pilot.press("right", "right")
+        assert jobs.render_line(0).text.split()[0] == "last"
+        await pilot.press(*["right"] * 10)
+        assert jobs.render_line(0).text.split()[-1] == "domain", "the last column in view, and no further"
+        await pilot.press("down")  # rows still move the cursor
+        assert jobs.cursor_row == 1
+        await pilot.press(*["left"] * 12)
+        assert jobs.scroll_x == 0

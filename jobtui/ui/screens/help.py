@@ -37,7 +37,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         keymap = dict(getattr(self.app, "keymap", {}) or {})
         with Vertical():
-            yield Static(Text("Keys · ↑↓ scroll · escape closes · ctrl+p: command palette"), id="help-title")
+            yield Static(Text("Keys · tables: ↑↓ rows, ←→ columns · esc closes · ^p command palette"),
+                         id="help-title")
             with VerticalScroll():
                 for section in sections(type(self.app)):
                     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)

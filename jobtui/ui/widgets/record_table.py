@@ -124,6 +124,8 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
         Binding("end", "last", "Last row", show=False),
         Binding("ctrl+home", "first", "First row", show=False),
         Binding("ctrl+end", "last", "Last row", show=False),
+        Binding("right", "column_right", "Next column", show=False),
+        Binding("left", "column_left", "Previous column", show=False),
     ]
 
     class OperationRequested(Message):
@@ -391,6 +393,25 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
 
     def action_last(self) -> None:
         self.move_cursor(row=len(self._keys) - 1)
+
+    def action_column_right(self) -> None:
+        """Scroll a table wider than the terminal so the next column starts at the left edge."""
+        self._scroll_to_column(+1)
+
+    def action_column_left(self) -> None:
+        self._scroll_to_column(-1)
+
+    def _scroll_to_column(self, step: int) -> None:
+        starts, x = [], 0
+        for width in self._widths:
+            starts.append(x)
+            x += width + 2 * CELL_PADDING
+        here = int(self.scroll_x)
+        if step > 0:
+            target = next((start for start in starts if start > here), here)
+        else:
+            target = next((start for start in reversed(starts) if start < here), 0)
+        self.scroll_to(x=min(target, int(self.max_scroll_x)), animate=False, immediate=True)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
