@@ -17,6 +17,8 @@ from jobtui.errors import UserError
 
 APP_NAME = "jobtui"
 ENV_PREFIX = "JOBTUI_"
+DEBUG_ENV = "JOBTUI_DEBUG"
+"""Set (to anything): a bug shows its traceback instead of one line."""
 
 
 def _data_dir() -> Path:

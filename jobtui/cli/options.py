@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from jobtui.config import DEBUG_ENV
 from jobtui.errors import JobtuiError, UserError
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USAGE = 2  # bad input: an operator's mistake
 EXIT_INTERNAL = 1  # a bug: say so in one line, traceback with JOBTUI_DEBUG=1
-DEBUG_ENV = "JOBTUI_DEBUG"
 MAX_RUN_ID_DIGITS = 18  # ids stay below 2**63, the database's integer range
 
 

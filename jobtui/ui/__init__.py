@@ -7,6 +7,7 @@ The CLI and the tests build the app with the same factory, :func:`make_app`.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +29,14 @@ def make_app(settings: Settings, *, start_agent: bool = True) -> JobtuiApp:
     return JobtuiApp(settings, start_agent=start_agent)
 
 
-def run_dashboard(settings: Settings, *, no_agent: bool = False) -> None:
-    """Open the dashboard in this terminal until the operator quits (the agent keeps running)."""
-    make_app(settings, start_agent=not no_agent).run()
+def run_dashboard(settings: Settings, *, no_agent: bool = False) -> int:
+    """Open the dashboard in this terminal until the operator quits (the agent keeps running).
+
+    Returns:
+        the exit status: 0, or 1 after an internal error (said in one line).
+    """
+    app = make_app(settings, start_agent=not no_agent)
+    app.run()
+    if app.crash_report:
+        print(app.crash_report, file=sys.stderr)
+    return app.return_code or 0

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import traceback
+from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
+
 
 from textual import work
 from textual.app import App
@@ -12,13 +17,15 @@ from textual.message import Message
 from textual.screen import Screen
 
 from jobtui import engine
-from jobtui.config import Settings
+from jobtui.config import DEBUG_ENV, Settings
 from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import describe_error, sanitize
 from jobtui.ui.messages import Connected, OperationFailed
 from jobtui.ui.screens.main import MainScreen
 
+CRASH_LOG = "dashboard-errors.log"
+"""Where, in the data directory, the traceback of a dashboard bug goes."""
 REFRESH_INTERVAL = 1.0  # seconds between two refreshes of the tables
 THEME = "ansi-dark"  # the terminal's own palette
 
@@ -32,6 +39,19 @@ def db_label(settings: Settings) -> str:
 
     parts = urlsplit(url)
     return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
+
+
+def record_crash(data_dir: Path, error: BaseException) -> Path | None:
+    """Append an error's traceback to the crash log; its path, or None if it cannot be written."""
+    path = Path(data_dir) / CRASH_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now().astimezone().isoformat(timespec='seconds')}\n")
+            log.writelines(traceback.format_exception(error))
+    except OSError:
+        return None
+    return path
 
 
 class AgentStarted(Message):
@@ -66,6 +86,23 @@ class JobtuiApp(App[None]):
         self.connected = False
         self.main_screen = MainScreen(db_label(settings), refresh_interval)
         self._theme_name = theme
+        self.crash_report: str | None = None
+        """What to tell the operator once the terminal is restored, after a bug stopped the app."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the dashboard: it stops as Textual stops it, with one line for the operator.
+
+        The traceback goes to :data:`CRASH_LOG` (on screen only with ``JOBTUI_DEBUG``);
+        the agents are separate processes and keep running.
+        """
+        super()._handle_exception(error)
+        if os.environ.get(DEBUG_ENV):
+            return
+        where = record_crash(self.settings.data_dir, error)
+        details = f"the traceback is in {where}" if where else f"set {DEBUG_ENV}=1 to see the traceback"
+        self._exit_renderables.clear()  # Textual's traceback: the crash log has it
+        self.crash_report = (f"jobtui: the dashboard stopped on an internal error ({describe_error(error)}); "
+                             f"{details}. Agents keep running; run jobtui again to reopen it.")
 
     def get_default_screen(self) -> Screen:
         return self.main_screen

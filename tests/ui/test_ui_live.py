@@ -182,3 +182,43 @@ def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
     assert "\\x1b]0;pwned\\x07" in text, "the sequence is shown as visible text"
     assert "[bold red]x[/]" in text and "[@click=app.quit]y[/]" in text
     assert ids["nasty"]
+
+
+def test_a_bug_in_the_dashboard_ends_it_with_one_line_and_a_crash_log(db: Settings, tmp_path: Path) -> None:
+    """No traceback reaches the operator: one line says what happened and where the traceback went."""
+    data_dir = tmp_path / "data"
+    faulty = (  # the real CLI, with one key handler broken as a bug would break it
+        "from jobtui.ui.screens.main import MainScreen\n"
+        "def broken(self, tab):\n"
+        "    raise RuntimeError('a bug in the tab switch')\n"
+        "MainScreen.action_show_tab = broken\n"
+        "from jobtui.cli import main\n"
+        f"main(['--db', {db.db_url!r}, '--no-agent'], prog_name='jobtui')\n"
+    )
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {**os.environ, "TERM": "xterm-256color", "JOBTUI_DATA_DIR": str(data_dir)}
+        env.pop("JOBTUI_DEBUG", None)
+        os.execve(sys.executable, [sys.executable, "-c", faulty], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out = bytearray()
+    try:
+        _read_for(fd, 4.0, out)
+        os.write(fd, b"2")
+        _read_for(fd, 5.0, out)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = bytes(out).decode("utf-8", "replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1, text[-2000:]
+    assert "Traceback" not in text and "a bug in the tab switch" in text
+    log = data_dir / "dashboard-errors.log"
+    assert ("the dashboard stopped on an internal error (RuntimeError: a bug in the tab switch); "
+            f"the traceback is in {log}") in " ".join(text.split())
+    traceback = log.read_text()
+    assert "Traceback (most recent call last)" in traceback
+    assert traceback.rstrip().endswith("in broken\nRuntimeError: a bug in the tab switch")
