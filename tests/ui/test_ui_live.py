@@ -8,18 +8,20 @@ import pty
 import select
 import signal
 import struct
+import subprocess
 import sys
 import termios
-import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+from ui_pilot import settle
 
 from jobtui import engine
 from jobtui.config import Settings
 from jobtui.engine import RunState
-
-from ui_pilot import settle
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "scripts"
@@ -49,12 +51,13 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
         await pilot.pause(0.1)
 
 
-async def test_log_popup_receives_lines_while_a_real_agent_runs_a_real_script(db: Settings) -> None:
+@asynccontextmanager
+async def running_on_the_queue_tab(db: Settings, job: str, seconds: int) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """A job that sleeps ``seconds``, run by a real agent, with the dashboard on the Queue tab: (app, pilot, run)."""
     from jobtui.ui import make_app
-    from jobtui.ui.screens import LogScreen
 
-    engine.add_job("ticker", f"{SCRIPTS / 'sleep.sh'} 5")
-    run = engine.enqueue("ticker")
+    engine.add_job(job, f"{SCRIPTS / 'sleep.sh'} {seconds}")
+    run = engine.enqueue(job)
     agent = AgentProcess(db)
     app = make_app(db, start_agent=False)
     try:
@@ -63,43 +66,37 @@ async def test_log_popup_receives_lines_while_a_real_agent_runs_a_real_script(db
             await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
             await pilot.press("2")
             await settle(pilot)
-            await pilot.press("l")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, LogScreen) and screen.run_id == run.id
-            counts = []
-            while screen.run is None or screen.run.status == RunState.RUNNING or not counts:
-                counts.append(screen.view.total)
-                await pilot.pause(0.2)
-                assert len(counts) < 100, "the run should end within 20 s"
-            await pilot.pause(0.5)
-            assert screen.run.status == RunState.SUCCEEDED
-            assert screen.view.total == 5
-            assert len({c for c in counts if 0 < c < 5}) >= 2, f"lines arrived while the script ran: {counts}"
-            assert [screen.view.lines[n].text for n in range(5)] == ["tick"] * 5
-            assert screen.view.following and screen.view.visible_numbers()[-1] == 4
+            yield app, pilot, run
     finally:
         agent.stop()
+
+
+async def test_log_popup_receives_lines_while_a_real_agent_runs_a_real_script(db: Settings) -> None:
+    from jobtui.ui.screens import LogScreen
+
+    async with running_on_the_queue_tab(db, "ticker", 5) as (app, pilot, run):
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LogScreen) and screen.run_id == run.id
+        counts = []
+        while screen.run is None or screen.run.status == RunState.RUNNING or not counts:
+            counts.append(screen.view.total)
+            await pilot.pause(0.2)
+            assert len(counts) < 100, "the run should end within 20 s"
+        await pilot.pause(0.5)
+        assert screen.run.status == RunState.SUCCEEDED
+        assert screen.view.total == 5
+        assert len({c for c in counts if 0 < c < 5}) >= 2, f"lines arrived while the script ran: {counts}"
+        assert [screen.view.lines[n].text for n in range(5)] == ["tick"] * 5
+        assert screen.view.following and screen.view.visible_numbers()[-1] == 4
 
 
 async def test_cancel_a_running_run_kills_it(db: Settings) -> None:
-    from jobtui.ui import make_app
-
-    engine.add_job("sleeper", f"{SCRIPTS / 'sleep.sh'} 30")
-    run = engine.enqueue("sleeper")
-    agent = AgentProcess(db)
-    app = make_app(db, start_agent=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
-            await pilot.press("2")
-            await settle(pilot)
-            await pilot.press("c", "y")
-            await settle(pilot)
-            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
-    finally:
-        agent.stop()
+    async with running_on_the_queue_tab(db, "sleeper", 30) as (_app, pilot, run):
+        await pilot.press("c", "y")
+        await settle(pilot)
+        await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
 
 
 async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Settings) -> None:
@@ -141,27 +138,20 @@ def _read_for(fd: int, seconds: float, into: bytearray) -> None:
             into.extend(data)
 
 
-def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
-    """Markup and escapes in names, feedback, commands and log lines arrive as inert text."""
-    from jobtui import clock
-
-    from ui_seed import FROZEN, seed
-
-    clock.set_clock(lambda: FROZEN)
-    ids = seed(nasty=True)
-    clock.set_clock(None)
+def in_a_terminal(argv: list[str], env: dict[str, str], keys: list[tuple[bytes, float]], *,
+                  size: tuple[int, int] = (120, 40), start: float = 4.0) -> tuple[int, bytes]:
+    """Run ``argv`` on a real pty of ``size`` (columns, rows), read for ``start`` seconds, type ``keys``
+    (each with the seconds to read after it), wait for its end; its exit status and every byte received."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the dashboard, as an operator starts it
-        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
-        env.pop("NO_COLOR", None)
-        os.execve(sys.executable, [sys.executable, "-m", "jobtui", "--db", db.db_url, "--no-agent"], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        os.execve(argv[0], argv, env)
+    columns, rows = size
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     out = bytearray()
     try:
-        _read_for(fd, 4.0, out)
-        for keys, wait in ((b"4", 1.5), (b"/", 0.5), (b"evil", 1.0), (b"\r", 0.5), (b"l", 2.0),
-                           (b"\x1b", 0.5), (b"1", 1.0), (b"3", 1.0), (b"q", 2.0)):
-            os.write(fd, keys)
+        _read_for(fd, start, out)
+        for typed, wait in keys:
+            os.write(fd, typed)
             _read_for(fd, wait, out)
         _, status = os.waitpid(pid, 0)
         pid = 0
@@ -170,7 +160,23 @@ def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
-    raw = bytes(out)
+    return status, bytes(out)
+
+
+def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
+    """Markup and escapes in names, feedback, commands and log lines arrive as inert text."""
+    from ui_seed import FROZEN, seed
+
+    from jobtui import clock
+
+    clock.set_clock(lambda: FROZEN)
+    ids = seed(nasty=True)
+    clock.set_clock(None)
+    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    env.pop("NO_COLOR", None)
+    keys = [(b"4", 1.5), (b"/", 0.5), (b"evil", 1.0), (b"\r", 0.5), (b"l", 2.0), (b"\x1b", 0.5), (b"1", 1.0),
+            (b"3", 1.0), (b"q", 2.0)]
+    status, raw = in_a_terminal([sys.executable, "-m", "jobtui", "--db", db.db_url, "--no-agent"], env, keys)
     text = raw.decode("utf-8")  # strict: a stray 0x80-0x9f byte outside a UTF-8 sequence fails here
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-2000:]
     assert "evil" in text and "pwned" in text, "the hostile run was on screen"
@@ -195,25 +201,10 @@ def test_a_bug_in_the_dashboard_ends_it_with_one_line_and_a_crash_log(db: Settin
         "from jobtui.cli import main\n"
         f"main(['--db', {db.db_url!r}, '--no-agent'], prog_name='jobtui')\n"
     )
-    pid, fd = pty.fork()
-    if pid == 0:
-        env = {**os.environ, "TERM": "xterm-256color", "JOBTUI_DATA_DIR": str(data_dir)}
-        env.pop("JOBTUI_DEBUG", None)
-        os.execve(sys.executable, [sys.executable, "-c", faulty], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    out = bytearray()
-    try:
-        _read_for(fd, 4.0, out)
-        os.write(fd, b"2")
-        _read_for(fd, 5.0, out)
-        _, status = os.waitpid(pid, 0)
-        pid = 0
-    finally:
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    text = bytes(out).decode("utf-8", "replace")
+    env = {**os.environ, "TERM": "xterm-256color", "JOBTUI_DATA_DIR": str(data_dir)}
+    env.pop("JOBTUI_DEBUG", None)
+    status, raw = in_a_terminal([sys.executable, "-c", faulty], env, [(b"2", 5.0)], size=(80, 24))
+    text = raw.decode("utf-8", "replace")
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1, text[-2000:]
     assert "Traceback" not in text and "a bug in the tab switch" in text
     log = data_dir / "dashboard-errors.log"
