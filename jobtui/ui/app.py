@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
@@ -123,6 +122,9 @@ class JobtuiApp(App[None]):
         """
         gc.collect()
         gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what the app held can be collected again (tests make many apps in one process)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:
