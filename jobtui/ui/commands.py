@@ -26,7 +26,7 @@ class ActionsProvider(Provider):
                     continue
                 title = binding.tooltip or binding.description
                 where = section.title if section.tab else "everywhere"
-                help_text = f"{where} · key {key_of(binding, keymap)}"
+                help_text = f"{where} · key {key_of(binding, keymap)} · id {binding.id}"  # the id remaps it
                 if section.tab is None:
                     target = partial(self._run_global, binding.action)
                 elif isinstance(screen, MainScreen):

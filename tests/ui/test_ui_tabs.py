@@ -154,6 +154,22 @@ async def test_command_palette_runs_a_tab_operation(app, seeded: dict[str, Any])
         assert any(r.retry_of == first.id for r in retries)
 
 
+async def test_the_palette_shows_each_actions_key_and_the_id_that_remaps_it(app) -> None:
+    from textual.command import CommandPalette
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Failed: Retry the run")
+        await pilot.pause(0.5)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        hits = palette.query_one("CommandList")
+        shown = " ".join(str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
+        assert "Failed tab · key r · id failed.retry" in shown
+
+
 async def test_keys_are_remapped_from_settings(db, seeded: dict[str, Any]) -> None:
     from dataclasses import replace
 
