@@ -225,6 +225,21 @@ def queue_view(queue: Queue) -> QueueView:
                      paused=queue.paused)
 
 
+def interval_value(interval: float | str) -> float:
+    """A queue interval (seconds between two runs) from operator input.
+
+    Raises:
+        UserError: not a number, negative, or over a week.
+    """
+    try:
+        value = float(interval)
+    except (TypeError, ValueError):
+        raise UserError(f"interval {interval!r}: expected seconds") from None
+    if not 0 <= value <= 7 * 86400:  # also refuses NaN
+        raise UserError(f"interval {interval!r}: must be between 0 and 604800 seconds")
+    return value
+
+
 def set_queue(name: str = "default", *, interval: float | None = None, concurrency: int | None = None,
               paused: bool | None = None) -> QueueView:
     """Change a queue's interval (seconds), concurrency limit or paused flag; creates it if new.
@@ -236,13 +251,7 @@ def set_queue(name: str = "default", *, interval: float | None = None, concurren
         raise UserError(f"queue {name!r}: use letters, digits, '.', '_' or '-'")
     changes: dict[str, Any] = {}
     if interval is not None:
-        try:
-            value = float(interval)
-        except (TypeError, ValueError):
-            raise UserError(f"interval {interval!r}: expected seconds") from None
-        if not 0 <= value <= 7 * 86400:  # also refuses NaN
-            raise UserError(f"interval {interval!r}: must be between 0 and 604800 seconds")
-        changes["interval"] = value
+        changes["interval"] = interval_value(interval)
     if concurrency is not None:
         try:
             limit = int(concurrency)

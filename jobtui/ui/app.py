@@ -20,7 +20,7 @@ from jobtui.config import DEBUG_ENV, Settings
 from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import describe_error, sanitize
-from jobtui.ui.messages import Connected, OperationFailed
+from jobtui.ui.messages import Connected
 from jobtui.ui.screens.main import MainScreen
 
 CRASH_LOG = "dashboard-errors.log"
@@ -59,6 +59,16 @@ class AgentStarted(Message):
     def __init__(self, pid: int | None) -> None:
         super().__init__()
         self.pid = pid
+
+    bubble = False
+
+
+class StartFailed(Message):
+    """Opening the database or starting the background agent failed (``text`` says why)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
     bubble = False
 
@@ -132,7 +142,7 @@ class JobtuiApp(App[None]):
         try:
             engine.open_store(self.settings)
         except Exception as error:  # noqa: BLE001 (shown in the agent bar)
-            self.post_message(OperationFailed(f"cannot open the database: {describe_error(error)}"))
+            self.post_message(StartFailed(f"cannot open the database: {describe_error(error)}"))
             return
         finally:
             close_thread_connection()
@@ -142,7 +152,7 @@ class JobtuiApp(App[None]):
         try:
             pid = engine.ensure_agent(self.settings)
         except Exception as error:  # noqa: BLE001
-            self.post_message(OperationFailed(f"cannot start an agent: {describe_error(error)}"))
+            self.post_message(StartFailed(f"cannot start an agent: {describe_error(error)}"))
             return
         finally:
             close_thread_connection()
@@ -157,6 +167,6 @@ class JobtuiApp(App[None]):
             self.notify(f"started a background agent (pid {message.pid})", markup=False)
             self.main_screen.refresh_data(force=True)
 
-    def on_operation_failed(self, message: OperationFailed) -> None:
+    def on_start_failed(self, message: StartFailed) -> None:
         self.notify(sanitize(message.text), title="error", severity="error", markup=False, timeout=10)
         self.main_screen.query_one("#agent-bar").show_problem(message.text)  # type: ignore[attr-defined]

@@ -135,13 +135,14 @@ class HistoryScreen(Operations, ModalScreen[None]):
         self.query_one("#history-status", Static).update(Text(text))
 
     def on_operation_failed(self, message: OperationFailed) -> None:
-        if message.text.startswith("history: "):  # reading failed: say so, try again at the next tick
+        """Reading failed: say so once, and try again at the next tick; other failures are Operations'."""
+        if message.text.startswith("history: "):
+            message.stop()
+            message.prevent_default()
             self.busy = False
             if message.text != self._problem:
                 self._problem = message.text
                 self.notify(sanitize(message.text), severity="error", markup=False)
-            return
-        super().on_operation_failed(message)
 
     def action_state(self) -> None:
         self.state_index = (self.state_index + 1) % len(STATES)

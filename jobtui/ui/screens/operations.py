@@ -84,6 +84,9 @@ class Operations(Screen):
         self.refresh_data(force=True)
 
     def on_operation_failed(self, message: OperationFailed) -> None:
+        # Textual calls this for each class that defines it (a subclass's handler
+        # first); stop() keeps the app's handler, meant for failures of its own, out.
+        message.stop()
         self.notify(sanitize(message.text), title="refused", severity="error", markup=False)
         self.refresh_data(force=True)
 
@@ -230,7 +233,7 @@ class Operations(Screen):
 
         self.app.push_screen(PromptScreen(
             _question("Seconds between two runs of queue ", sanitize(name)), value=value,
-            hint="0: no pause. enter: save · escape: cancel"), answered)
+            hint="0: no pause. enter: save · escape: cancel", check=lambda text: engine.interval_value(text.strip() or 0)), answered)
 
     def op_queue_pause(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         name = self._queue_of(table, records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,6 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from jobtui.ui.format import describe_error, sanitize
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -30,12 +33,19 @@ class PromptScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str | Text, *, value: str = "", hint: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str | Text, *, value: str = "", hint: str = "", placeholder: str = "",
+                 check: Callable[[str], object] | None = None) -> None:
+        """
+        Args:
+            check: called with the text on enter; if it raises, its message shows under
+                the field and the prompt stays open (a pure check: it runs on the event loop).
+        """
         super().__init__()
         self.title_text = title
         self.value = value
         self.hint = hint
         self.placeholder = placeholder
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -50,6 +60,14 @@ class PromptScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.check is not None:
+            try:
+                self.check(event.value)
+            except Exception as error:  # noqa: BLE001 (shown under the field, never a traceback)
+                error_label = self.query_one("#prompt-error", Label)
+                error_label.update(Text(sanitize(describe_error(error))))
+                error_label.add_class("-shown")
+                return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
