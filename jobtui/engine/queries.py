@@ -198,16 +198,28 @@ def recent_durations(job_names: Iterable[str], *, states: Iterable[RunState] | N
 
 
 def _latest_runs(job_names: list[str]) -> dict[str, dict[str, Any]]:
-    """Each job's latest run (one query, one index step per job)."""
+    """Each job's current run: the one running if there is one, else its latest (one query).
+
+    A run queued behind a running one must not hide that the job is running. The
+    latest runs are one step of the (job, queued_at) index per job; the running
+    ones, few, come from the running index (UNION ALL) and take precedence.
+    """
     if not job_names:
         return {}
     latest_run, run = Run.alias("latest"), Run.alias("r")
     latest = (latest_run.select(latest_run.id).where(latest_run.job_name == Job.name)
               .order_by(latest_run.queued_at.desc(), latest_run.id.desc()).limit(1))
-    rows = (Job.select(run.id, run.job_name, run.status, run.queued_at, run.started_at, run.log_seen)
-            .join(run, on=(run.id == latest))
-            .where(Job.name.in_(job_names)).dicts())
-    return {r["job_name"]: r for r in rows}
+    columns = ("id", "job_name", "status", "queued_at", "started_at", "log_seen")
+    latest_rows = (Job.select(*(getattr(run, c) for c in columns)).join(run, on=(run.id == latest))
+                   .where(Job.name.in_(job_names)))
+    running_rows = Run.select(*(getattr(Run, c) for c in columns)).where(_literal_states(["running"]))
+    wanted = set(job_names)
+    out: dict[str, dict[str, Any]] = {}
+    for row in (latest_rows + running_rows).dicts():
+        name = row["job_name"]
+        if name in wanted and (name not in out or row["status"] == RunState.RUNNING.value):
+            out[name] = row
+    return out
 
 
 def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,

@@ -226,3 +226,18 @@ def test_the_queue_and_the_change_token_walk_partial_indexes_not_the_history(db)
     fill(jobs=4, runs_per_state=50)
     for call in (engine.queue_page, engine.queues, engine.change_token, engine.tab_counts):
         assert not run_table_scans(call), f"{call.__name__} reads the whole run table"
+
+
+@pytest.mark.parametrize("store", ["db", "pg_db"])
+def test_a_job_with_a_run_running_and_another_queued_shows_running(request, store: str) -> None:
+    request.getfixturevalue(store)
+    engine.add_job("long", OK)
+    first, second = engine.enqueue("long").id, engine.enqueue("long").id
+    Run.update(status="running", started_at=now()).where(Run.id == first).execute()
+    job = engine.jobs_page().rows[0]
+    assert (job.last_status, job.last_run_id) == (RunState.RUNNING, first)
+    assert engine.get_job("long").last_status == RunState.RUNNING
+
+    Run.update(status="succeeded", finished_at=now()).where(Run.id == first).execute()
+    job = engine.jobs_page().rows[0]
+    assert (job.last_status, job.last_run_id) == (RunState.QUEUED, second), "then the latest run again"

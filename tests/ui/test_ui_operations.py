@@ -176,6 +176,22 @@ async def test_log_of_the_last_run_clears_its_unread_mark(app, seeded: dict[str,
         assert app.screen.run_id == last
 
 
+async def test_a_log_read_on_one_tab_clears_the_unread_mark_on_the_others(app, seeded: dict[str, Any]) -> None:
+    engine.remove([engine.get_job("sync-remote").last_run_id])  # its queued run: the last is now a failure
+    job = engine.get_job("sync-remote")
+    assert job.last_status in (RunState.FAILED, RunState.TIMED_OUT, RunState.LOST) and not job.last_seen
+    async with app.run_test(size=(80, 24)) as pilot:
+        jobs = await goto(pilot, "1", job.name)
+        assert jobs.get_cell(job.name, "unread").plain == "●"
+        await goto(pilot, "4", str(job.last_run_id))
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await goto(pilot, "1")
+        assert jobs.get_cell(job.name, "unread").plain == ""
+
+
 async def test_history_of_a_job_filters_by_state(app, seeded: dict[str, Any]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "1", "sync-remote")
@@ -284,18 +300,27 @@ async def test_queue_interval_and_pause(app, seeded: dict[str, Any]) -> None:
         assert not {q.name: q for q in engine.queues()}["default"].paused
 
 
-async def test_bad_input_becomes_a_notification(app, seeded: dict[str, Any]) -> None:
+async def test_bad_input_is_said_once_where_it_was_typed(app, seeded: dict[str, Any]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "2", str(seeded["queued"][0]))
+        bar_before = str(app.main_screen.query_one("#agent-bar").render())
         await pilot.press("i")
         await settle(pilot)
         await pilot.press("ctrl+a", "ctrl+k", *"soon", "enter")
         await settle(pilot)
-        assert any("interval 'soon'" in n for n in notes(app))
-        await goto(pilot, "2", str(seeded["running"]))
-        await pilot.press("x")  # already running
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen), "a refused value keeps the prompt open"
+        assert str(prompt.query_one("#prompt-error").render()) == "interval 'soon': expected seconds"
+        assert notes(app) == []
+        await pilot.press("ctrl+a", "ctrl+k", *"7", "enter")
         await settle(pilot)
-        assert any("already running" in n for n in notes(app))
+        assert {q.name: q for q in engine.queues()}["default"].interval == 7
+
+        await goto(pilot, "2", str(seeded["running"]))
+        await pilot.press("x")  # already running: the engine refuses
+        await settle(pilot)
+        assert [n for n in notes(app) if "already running" in n] == [notes(app)[-1]], "one notification"
+        assert str(app.main_screen.query_one("#agent-bar").render()) == bar_before, "the agent bar is not an error log"
         assert app.is_running
 
 

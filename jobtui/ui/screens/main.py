@@ -179,6 +179,10 @@ class MainScreen(Operations):
             return
         if background and self.busy:
             return
+        if force:
+            # Not every change moves the token (a log read clears an unread mark): every
+            # tab reads its page again when next shown.
+            self.pages.clear()
         tab = self.active_tab
         request = self.request(tab)
         if background:
@@ -240,12 +244,13 @@ class MainScreen(Operations):
                                                   queues=context.queues))
 
     def on_operation_failed(self, message: OperationFailed) -> None:
+        """A refresh that failed shows in the agent bar; other failures are Operations' to notify."""
         if message.text.startswith("refresh: "):
+            message.stop()
+            message.prevent_default()  # not a refused operation: no notification
             self.busy = False
             self.token = None  # read everything again once the database answers
             self.query_one(AgentBar).show_problem(message.text)
-            return
-        super().on_operation_failed(message)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         if counts == self.counts:
