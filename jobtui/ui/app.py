@@ -78,7 +78,9 @@ class JobtuiApp(App[None]):
 
     CSS_PATH = "jobtui.tcss"
     TITLE = "jobtui"
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ActionsProvider}
+    COMMANDS: ClassVar[set[Any]] = {ActionsProvider}
+    """jobtui's actions only: Textual's system commands would add a second Keys screen and a theme
+    switcher over the terminal's own palette."""
     BINDINGS: ClassVar[list[BindingType]] = []
     """Global keys live on the main screen, so a popup never quits the app by accident."""
 

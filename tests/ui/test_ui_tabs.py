@@ -168,6 +168,11 @@ async def test_the_palette_shows_each_actions_key_and_the_id_that_remaps_it(app)
         hits = palette.query_one("CommandList")
         shown = " ".join(str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
         assert "Failed tab · key r · id failed.retry" in shown
+        await pilot.press(*["backspace"] * 30, *"key")
+        await pilot.pause(0.5)
+        shown = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+        assert any(hit.startswith("Everywhere: Show every key") for hit in shown)
+        assert all(" · id " in hit for hit in shown), f"only jobtui's own actions: {shown}"
 
 
 async def test_keys_are_remapped_from_settings(db, seeded: dict[str, Any]) -> None:

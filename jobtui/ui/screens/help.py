@@ -25,6 +25,7 @@ class HelpScreen(ModalScreen[None]):
         border: round $primary; background: $surface;
     }
     HelpScreen #help-title { height: 1; text-style: bold; background: $panel; padding: 0 1; }
+    HelpScreen #help-legend { height: 1; color: $foreground-muted; padding: 0 1; }
     HelpScreen VerticalScroll { height: 1fr; padding: 0 1; }
     """
 
@@ -39,6 +40,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static(Text("Keys · tables: ↑↓ rows, ←→ columns · esc closes · ^p command palette"),
                          id="help-title")
+            yield Static(Text("● under ✉: a log not read yet · ✱: a marked run (space)"),
+                         id="help-legend")
             with VerticalScroll():
                 for section in sections(type(self.app)):
                     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)

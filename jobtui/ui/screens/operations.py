@@ -168,22 +168,29 @@ class Operations(Screen):
     def op_remove(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         runs = list(records)
         ids = [r.id for r in runs]
-        what = f"run {_ids(runs)}" if len(runs) == 1 else f"{len(runs)} runs ({_ids(runs)})"
+        jobs = sorted({r.job for r in runs})
+        of = f" of {jobs[0]}" if len(jobs) == 1 else f" of {len(jobs)} jobs"
+        what = f"run {_ids(runs)}{of}" if len(runs) == 1 else f"{len(runs)} runs{of} ({_ids(runs)})"
         self.confirm(
-            _question(f"Delete {what} and {'its log' if len(runs) == 1 else 'their logs'} permanently?"),
+            _question("Delete ", sanitize(what), f" and {'its log' if len(runs) == 1 else 'their logs'} permanently?"),
             lambda: self.engine_call(lambda: engine.remove(ids), lambda n: f"deleted {n} run(s)",
                                      after=lambda _: table.action_clear_marks()),
             yes="Delete")
 
     def op_retry(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        self._queue_again(table, records, "retried #{old} as #{new}")
+
+    def op_rerun(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        self._queue_again(table, records, "queued #{old} again as #{new}")
+
+    def _queue_again(self, table: RecordTable[Any], records: Sequence[RunView], said: str) -> None:
+        """Queue each run again (:func:`jobtui.engine.retry`), saying so with ``said`` per run."""
         ids = [r.id for r in records]
 
         def done(new: list[RunView]) -> str:
-            return "retried " + ", ".join(f"#{old} as #{run.id}" for old, run in zip(ids, new))
+            return ", ".join(said.format(old=old, new=run.id) for old, run in zip(ids, new))
 
         self.engine_call(lambda: engine.retry(ids), done, after=lambda _: table.action_clear_marks())
-
-    op_rerun = op_retry
 
     def op_cleanup(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         from jobtui.ui.screens.cleanup import CleanupScreen
@@ -197,7 +204,9 @@ class Operations(Screen):
         if run.status != RunState.QUEUED:
             self.notify(f"run #{run.id} is already {run.status}", severity="warning")
             return
-        self.engine_call(lambda: engine.execute_now(run.id), f"run #{run.id} goes next")
+        queue = table.context.queues.get(run.queue)
+        when = f" once queue {run.queue} is resumed (P)" if queue is not None and queue.paused else ""
+        self.engine_call(lambda: engine.execute_now(run.id), f"run #{run.id} goes next{when}")
 
     def op_queue_cancel(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         runs = list(records)

@@ -84,7 +84,7 @@ class FailedTable(RecordTable[RunView]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         op("r", "retry", "Retry", "failed.retry", help="Retry the run (or every marked run)"),
-        Binding("space", "toggle_mark", "Mark", id="failed.mark", tooltip="Mark or unmark the run"),
+        Binding("space", "toggle_mark", "Mark", id="failed.mark", tooltip="Mark or unmark the run (✱), then go to the next"),
         Binding("u", "clear_marks", "Unmark all", id="failed.unmark", show=False,
                 tooltip="Unmark every run"),
         op("d", "remove", "Delete", "failed.remove",
