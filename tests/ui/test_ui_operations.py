@@ -281,6 +281,17 @@ async def test_queue_status_filter_is_done_by_the_engine(app) -> None:
         assert app.main_screen.totals["queue"] == engine.queue_page(states=["running"]).total == 2
 
 
+async def test_execute_now_on_a_paused_queue_says_it_waits_for_the_resume(app, seeded: dict[str, Any]) -> None:
+    engine.set_queue("default", paused=True)
+    run = seeded["queued"][-1]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "2", str(run))
+        await pilot.press("x")
+        await settle(pilot)
+        assert notes(app)[-1] == f"run #{run} goes next once queue default is resumed (P)"
+        assert engine.queue_page(states=["queued"]).rows[0].id == run
+
+
 async def test_queue_interval_and_pause(app, seeded: dict[str, Any]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "2", str(seeded["queued"][0]))
@@ -335,7 +346,12 @@ async def test_executed_run_again_and_delete(app, seeded: dict[str, Any]) -> Non
         await settle(pilot)
         again = [r for r in engine.runs_page(job="disk-check").rows if r.retry_of == int(ok)]
         assert len(again) == 1 and again[0].status == RunState.QUEUED
-        await pilot.press("d", "y")
+        assert notes(app)[-1] == f"queued #{ok} again as #{again[0].id}"
+        await pilot.press("d")
+        await settle(pilot)
+        question = str(app.screen.query_one("#question").render())
+        assert question == f"Delete run #{ok} of disk-check and its log permanently?"
+        await pilot.press("y")
         await settle(pilot)
         with pytest.raises(NotFound):
             engine.get_run(int(ok))
