@@ -121,6 +121,32 @@ async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Sett
             time.sleep(0.2)
 
 
+async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(db: Settings) -> None:
+    from jobtui.ui import make_app
+
+    app = make_app(db, start_agent=False)  # as `jobtui --no-agent`, or after the last agent drained
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            assert not engine.live_agents()
+            await pilot.press("S")
+            await wait_for(pilot, lambda: engine.live_agents(), timeout=20)
+            pid = engine.live_agents()[0].pid
+            assert any(f"started a background agent (pid {pid})" in str(n.message) for n in app._notifications)
+            await pilot.press("S")
+            await settle(pilot)
+            assert [a.pid for a in engine.live_agents()] == [pid], "one agent per host is enough"
+            assert "an agent already serves this database on this host" in str(list(app._notifications)[-1].message)
+    finally:
+        for agent in engine.live_agents():
+            os.kill(agent.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while engine.live_agents() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
 # --- the bytes a real terminal receives ------------------------------------------------
 
 

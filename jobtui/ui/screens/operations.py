@@ -54,7 +54,7 @@ class Operations(Screen):
         if handler is None:
             self.notify(f"{operation}: not available here", severity="warning")
             return
-        if not records and operation not in ("add", "cleanup", "pause", "interval"):
+        if not records and operation not in ("add", "cleanup", "pause", "interval", "start"):
             self.notify("nothing selected", severity="warning")
             return
         handler(table, records)
@@ -269,6 +269,16 @@ class Operations(Screen):
             lambda: self.engine_call(lambda: engine.control_agent(agent.name, drain=True),
                                      f"asked {agent.name} to drain"),
             yes="Drain")
+
+    def op_agents_start(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+        settings = self.app.settings  # type: ignore[attr-defined]
+
+        def said(pid: int | None) -> str:
+            if pid is None:
+                return "an agent already serves this database on this host"
+            return f"started a background agent (pid {pid})"
+
+        self.engine_call(lambda: engine.ensure_agent(settings), said)
 
     def op_agents_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]

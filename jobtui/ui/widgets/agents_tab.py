@@ -51,6 +51,8 @@ class AgentsTable(RecordTable[AgentView]):
         op("p", "pause", "Pause/resume", "agents.pause", help="Pause or resume the agent"),
         op("D", "drain", "Drain", "agents.drain", help="Finish the current run, then stop (confirm)"),
         op("l", "log", "Log", "agents.log", help="Log of the agent's current run"),
+        op("S", "start", "Start agent", "agents.start",
+           help="Start a background agent on this host, unless one already serves the database"),
     ]
     """Keys of the Agents tab (``agents.*``)."""
 
