@@ -9,7 +9,7 @@ The database must be connected first (:func:`open_store`). Retention is the
 import importlib
 from typing import Any
 
-from jobtui.engine.cleanup import policies, set_policy
+from jobtui.engine.cleanup import CLEANUP_EVERY, policies, set_policies, set_policy
 from jobtui.engine.jobs import (
     add_job,
     clean_fields,
@@ -67,6 +67,7 @@ from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.states import AgentState, Level, RunState, Trigger
 
 __all__ = [
+    "CLEANUP_EVERY",
     "AgentState", "AgentView", "ChangeToken", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
     "Page", "QueueView", "RunState", "RunView", "Schedule", "Trigger",
     "add_job", "agents", "cancel", "change_token", "clean_fields",
@@ -75,7 +76,7 @@ __all__ = [
     "get_run", "import_jobs", "interval_value", "iter_lines", "jobs_page", "line_count", "line_numbers", "live_agents",
     "load_toml", "mark_seen", "open_store", "parse_params", "policies", "queue_page", "queues",
     "read_lines", "recent_durations", "remove", "remove_job", "retry", "runs_page", "search",
-    "set_enabled", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
+    "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
     "validate_name",
 ]  # fmt: skip
 

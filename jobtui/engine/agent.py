@@ -29,6 +29,7 @@ from jobtui.config import Settings
 from jobtui.engine import claim as store_ops
 from jobtui.engine.capture import LogCapture
 from jobtui.engine.claim import Claimed
+from jobtui.engine.cleanup import CLEANUP_EVERY, cleanup
 from jobtui.engine.flusher import Flusher
 from jobtui.engine.jobfiles import JobsDir
 from jobtui.engine.queries import live_agents
@@ -43,7 +44,6 @@ from jobtui.store import Queue, Run, database
 
 log = logging.getLogger("jobtui.agent")
 
-CLEANUP_EVERY = 300.0  # seconds between two cleanup passes of one agent
 REPORT_WAIT = 40.0  # seconds a stopping agent waits for a report under way (hooks time out at 30)
 STATE_BEAT = 0.5  # seconds: the soonest an agent beats again to show that its current run changed
 
@@ -277,8 +277,6 @@ class Agent:
                 try:
                     self._beat()
                     if time.monotonic() - last_cleanup > CLEANUP_EVERY:
-                        from jobtui.engine.cleanup import cleanup
-
                         cleanup()
                         last_cleanup = time.monotonic()
                 except Exception:  # noqa: BLE001 - a failed beat is retried on the next one

@@ -7,6 +7,7 @@ Agents apply the policies every few minutes; ``jobtui cleanup`` applies them now
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from jobtui.clock import utc_now
 from jobtui.engine import audit
@@ -20,6 +21,8 @@ BATCH = 500  # runs deleted per transaction, so other writers are never held up 
 DAY = 86400.0  # seconds
 MAX_DAYS = 36_500  # the longest retention accepted, in days
 MAX_COUNT = 1_000_000_000  # the largest count limit accepted
+CLEANUP_EVERY = 300.0
+"""Seconds between two passes of an agent applying the policies."""
 
 
 def _key(state: RunState) -> str:
@@ -52,29 +55,42 @@ def set_policy(state: RunState | str, max_age_days: float | None = None,
     """Store the retention of one finished state (None: no limit).
 
     Raises:
-        UserError: not a finished state, or a negative limit.
+        UserError: not a finished state, or a limit out of range. The message names
+            the state and the limit as an operator reads them ("timed out: keep at
+            most -1: ..."), the same for the dashboard's fields and the CLI's flags.
     """
     target = _terminal(state)
+    label = target.value.replace("_", " ")
     if max_age_days is not None:
         try:
             max_age_days = float(max_age_days)
         except (TypeError, ValueError):
-            raise UserError(f"max age {max_age_days!r}: expected days") from None
+            raise UserError(f"{label}: keep {max_age_days!r} days: expected a number of days") from None
         if not 0 < max_age_days <= MAX_DAYS:
-            raise UserError(f"max age {max_age_days:g}: must be more than 0 and at most {MAX_DAYS} days")
+            raise UserError(f"{label}: keep {max_age_days:g} days: must be more than 0 and at most {MAX_DAYS}")
     if max_count is not None:
         try:
             max_count = int(max_count)
         except (TypeError, ValueError):
-            raise UserError(f"max count {max_count!r}: expected a whole number") from None
+            raise UserError(f"{label}: keep at most {max_count!r}: expected a whole number") from None
         if not 0 <= max_count <= MAX_COUNT:
-            raise UserError(f"max count {max_count}: must be between 0 and {MAX_COUNT}")
+            raise UserError(f"{label}: keep at most {max_count}: must be between 0 and {MAX_COUNT}")
     value = json.dumps({"max_age_days": max_age_days, "max_count": max_count})
     with database.atomic():
         Setting.insert(key=_key(target), value=value).on_conflict(
             conflict_target=[Setting.key], update={Setting.value: value}).execute()
         audit.record("cleanup.policy", target.value, value)
     return CleanupPolicy(target, max_age_days, max_count)
+
+
+def set_policies(wanted: Iterable[CleanupPolicy]) -> list[CleanupPolicy]:
+    """Store several states' retentions at once: all of them, or none if one is refused.
+
+    Raises:
+        UserError: as :func:`set_policy`, for the first refused one.
+    """
+    with database.atomic():
+        return [set_policy(p.state, max_age_days=p.max_age_days, max_count=p.max_count) for p in wanted]
 
 
 def _doomed(policy: CleanupPolicy, now: float) -> list[int]:

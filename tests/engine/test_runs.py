@@ -337,15 +337,26 @@ def test_cleanup_policies_are_validated_and_listed(db) -> None:
         retention.set_policy("queued", max_age_days=1)
     with pytest.raises(UserError, match="expected one of"):
         retention.set_policy("bogus", max_age_days=1)
-    with pytest.raises(UserError, match="max age 0: must be more than 0"):
+    with pytest.raises(UserError, match="failed: keep 0 days: must be more than 0"):
         retention.set_policy("failed", max_age_days=0)
-    with pytest.raises(UserError, match="max count -1: must be"):
+    with pytest.raises(UserError, match="failed: keep at most -1: must be"):
         retention.set_policy("failed", max_count=-1)
     retention.set_policy("failed", max_age_days=30, max_count=100)
     by_state = {p.state: p for p in retention.policies()}
     assert (by_state[RunState.FAILED].max_age_days, by_state[RunState.FAILED].max_count) == (30.0, 100)
     assert by_state[RunState.SUCCEEDED].max_age_days is None
     assert RunState.QUEUED not in by_state
+
+
+def test_several_policies_are_stored_all_or_none(db) -> None:
+    from jobtui.engine import CleanupPolicy
+
+    with pytest.raises(UserError, match="lost: keep at most -5"):
+        retention.set_policies([CleanupPolicy(RunState.SUCCEEDED, 7, None), CleanupPolicy(RunState.LOST, None, -5)])
+    assert all(p.max_age_days is None and p.max_count is None for p in retention.policies()), "nothing stored"
+    retention.set_policies([CleanupPolicy(RunState.SUCCEEDED, 7, None), CleanupPolicy(RunState.LOST, None, 5)])
+    by_state = {p.state: p for p in retention.policies()}
+    assert (by_state[RunState.SUCCEEDED].max_age_days, by_state[RunState.LOST].max_count) == (7.0, 5)
 
 
 def test_queue_is_observed_while_an_agent_drains_it(db, settings) -> None:

@@ -88,7 +88,7 @@ async def test_level_filter_search_next_previous(app, seeded: dict[str, Any]) ->
         assert view.current_hit == 2
         await pilot.press("N")
         assert view.current_hit == 3
-        assert "search 'LOCKED' 2/2" in str(screen.query_one("#log-status").render())
+        assert str(screen.query_one("#log-match").render()) == '"LOCKED" 2/2'
         # the matches are highlighted: the match style differs from the plain text around it
         strip = view.render_line(view.row_of(2) - int(view.scroll_y))
         styles = {seg.style for seg in strip if "locked" in seg.text.lower()}

@@ -1,4 +1,8 @@
-"""The auto-cleanup popup: how long finished runs of each state are kept."""
+"""The auto-cleanup popup: how long finished runs of each state are kept.
+
+Errors name a field as its label reads ("timed out: keep at most 'abc': ..."):
+the popup only turns the text into numbers, the engine checks their range.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +17,60 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from jobtui import engine
-from jobtui.engine import CleanupPolicy, RunState, close_thread_connection
+from jobtui.engine import (
+    CleanupPolicy,
+    CleanupReport,
+    RunState,
+    close_thread_connection,
+)
 from jobtui.errors import JobtuiError
+from jobtui.ui.screens.confirm import ConfirmScreen
 
 STATES = tuple(state for state in RunState if state not in (RunState.QUEUED, RunState.RUNNING))
 """The finished states, each with a policy of its own."""
 
+def state_label(state: RunState) -> str:
+    """A state as the popup's rows (and the engine's messages) name it: ``timed out``."""
+    return state.value.replace("_", " ")
 
-def _number(text: str, what: str, integer: bool) -> float | int | None:
+
+def _days(text: str, state: RunState) -> float | None:
     text = text.strip()
     if not text:
         return None
     try:
-        value = int(text) if integer else float(text)
+        return float(text)
     except ValueError:
-        raise ValueError(f"{what} {text!r}: expected a {'whole ' if integer else ''}number") from None
-    if value < 0:
-        raise ValueError(f"{what} {text!r}: must be 0 or more")
-    return value
+        raise ValueError(f"{state_label(state)}: keep {text!r} days: expected a number of days") from None
+
+
+def _count(text: str, state: RunState) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{state_label(state)}: keep at most {text!r}: expected a whole number") from None
+
+
+def policy_text(policy: CleanupPolicy) -> str | None:
+    """What a policy deletes, in words (``failed: older than 14 days or beyond the newest 500``);
+    None when it keeps every run."""
+    limits = []
+    if policy.max_age_days is not None:
+        limits.append(f"older than {policy.max_age_days:g} day{'' if policy.max_age_days == 1 else 's'}")
+    if policy.max_count is not None:
+        limits.append(f"beyond the newest {policy.max_count}")
+    return f"{state_label(policy.state)}: {' or '.join(limits)}" if limits else None
+
+
+def every_text(seconds: float) -> str:
+    """``every 5 minutes``, ``every 90 seconds``."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return "every minute" if minutes == 1 else f"every {minutes} minutes"
+    return f"every {seconds:g} seconds"
 
 
 class CleanupScreen(ModalScreen[bool]):
@@ -43,7 +83,8 @@ class CleanupScreen(ModalScreen[bool]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     CleanupScreen #cleanup-title { text-style: bold; }
-    CleanupScreen #cleanup-help { color: $foreground-muted; margin-bottom: 1; }
+    CleanupScreen #cleanup-help { color: $foreground-muted; }
+    CleanupScreen #cleanup-when { color: $foreground-muted; margin-bottom: 1; }
     CleanupScreen .row { height: 1; }
     CleanupScreen .row > Label { width: 12; }
     CleanupScreen .row > Input { width: 1fr; margin-right: 2; }
@@ -62,11 +103,19 @@ class CleanupScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Close", id="cleanup.close"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: list[CleanupPolicy] | None = None
+        """The policies as saved (what agents and Clean now apply); None until loaded."""
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Auto-cleanup of finished runs", id="cleanup-title")
             yield Static(Text("Runs older than the days, or past the newest count, are deleted with "
                               "their logs. Empty: no limit."), id="cleanup-help")
+            # when the saved policies take effect: agents apply them on their heartbeat thread
+            yield Static(Text(f"Running agents apply the saved policies {every_text(engine.CLEANUP_EVERY)}."),
+                         id="cleanup-when")
             with Horizontal(classes="row head"):
                 yield Label("state", classes="state")
                 yield Label("keep days")
@@ -99,6 +148,7 @@ class CleanupScreen(ModalScreen[bool]):
         self.app.call_from_thread(self.fill, found)
 
     def fill(self, found: list[CleanupPolicy]) -> None:
+        self.stored = found
         for policy in found:
             state = RunState(policy.state).value
             if not self.query(f"#days-{state}"):
@@ -117,14 +167,13 @@ class CleanupScreen(ModalScreen[bool]):
         """The policies as typed.
 
         Raises:
-            ValueError: a field is not a number.
+            ValueError: a field is not a number (its range is the engine's to check).
         """
         out = []
         for state in STATES:
-            days = _number(self.query_one(f"#days-{state.value}", Input).value, f"{state.value} days", False)
-            count = _number(self.query_one(f"#count-{state.value}", Input).value, f"{state.value} count",
-                            True)
-            out.append(CleanupPolicy(state, days, count))  # type: ignore[arg-type]
+            days = _days(self.query_one(f"#days-{state.value}", Input).value, state)
+            count = _count(self.query_one(f"#count-{state.value}", Input).value, state)
+            out.append(CleanupPolicy(state, days, count))
         return out
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -147,8 +196,7 @@ class CleanupScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _store(self, wanted: list[CleanupPolicy]) -> None:
         try:
-            for policy in wanted:
-                engine.set_policy(policy.state, max_age_days=policy.max_age_days, max_count=policy.max_count)
+            engine.set_policies(wanted)  # all or none: what is saved stays what Clean now describes
         except Exception as error:  # noqa: BLE001 (shown inline)
             self.app.call_from_thread(self.show_error, _describe(error))
             return
@@ -161,7 +209,33 @@ class CleanupScreen(ModalScreen[bool]):
         self.dismiss(True)
 
     def action_run_now(self) -> None:
-        self._run_now()
+        """Ask first, as every delete does, saying which saved policies will be applied."""
+        if self.stored is None:
+            self.show_error("the saved policies are still loading")
+            return
+        rules = [text for text in map(policy_text, self.stored) if text]
+        if not rules:
+            self.show_error("nothing to clean: no state has a saved limit")
+            return
+        self.show_error(None)
+        question = Text("Delete finished runs and their logs now, by the saved policies?\n", style="bold")
+        for rule in rules:
+            question.append(f"\n  {rule}")
+        question.append("\n")
+        if len(rules) < len(self.stored):
+            question.append("\nRuns of other states are kept.")
+        try:
+            edited = self.read_policies() != [p for p in self.stored if p.state in STATES]
+        except ValueError:
+            edited = True
+        if edited:
+            question.append("\nUnsaved edits in the form are not applied: save first to use them.")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._run_now()
+
+        self.app.push_screen(ConfirmScreen(question, yes="Clean now"), answered)
 
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _run_now(self) -> None:
@@ -172,10 +246,18 @@ class CleanupScreen(ModalScreen[bool]):
             return
         finally:
             close_thread_connection()
-        self.app.call_from_thread(self.notify, f"cleanup deleted {report.runs} runs")
+        self.app.call_from_thread(self.notify, deleted_text(report))
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+def deleted_text(report: CleanupReport) -> str:
+    """``cleanup deleted 3 runs (failed 2, timed out 1)``."""
+    detail = ", ".join(f"{state_label(RunState(state))} {count}" for state, count in sorted(report.by_state.items())
+                       if count)
+    text = f"cleanup deleted {report.runs} run{'' if report.runs == 1 else 's'}"
+    return text + (f" ({detail})" if detail else "")
 
 
 def _describe(error: BaseException) -> str:

@@ -4,7 +4,8 @@ The screen owns the workers; the :class:`~jobtui.ui.widgets.LogView` only draws
 and asks for windows. A poll worker watches the run (every
 :data:`POLL_RUNNING` seconds while it runs) and fetches only the lines that are
 new; a finished run is read a window at a time as the operator scrolls, so a
-log of a million lines opens as fast as a short one.
+log of a million lines opens as fast as a short one. While the run runs, a
+timer turns the title's spinner from the run already loaded (no database work).
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from jobtui import engine
+from jobtui.clock import utc_now
 from jobtui.engine import Level, RunState, RunView, close_thread_connection
-from jobtui.ui.format import STATUS_TEXT, describe_error, fmt_age, fmt_duration, sanitize
+from jobtui.ui.format import (
+    describe_error,
+    fmt_age,
+    fmt_duration,
+    sanitize,
+    status_label,
+)
 from jobtui.ui.messages import (
     LogGrew,
     LogIndex,
@@ -40,8 +49,39 @@ from jobtui.ui.widgets.log_view import INDEX_TYPE
 
 POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
 TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
+SPIN_INTERVAL = 0.15  # seconds between two spinner frames, as in the tables (MainScreen)
+NEEDLE_SHOWN = 30  # characters of the search text the status line shows; longer ones end in …
 LEVELS: tuple[Level | None, ...] = (None, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)
 """The level filter cycle; None shows every stored line (Verbose and up)."""
+ACTIONS_OF_THE_LOG = frozenset({"follow", "wrap", "level", "search", "next_match", "previous_match", "save"})
+"""Actions that act on the log view, switched off while the input line is open."""
+
+
+class LogInput(Input):
+    """The popup's input line (search text or save path), with its own keys on the key bar.
+
+    Focused, its bindings come first in the chain the key bar reads, so the bar
+    shows ``enter Find`` or ``enter Save`` and ``esc Cancel`` instead of the log's keys.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit_as('search')", "Find"),
+        Binding("enter", "submit_as('save')", "Save"),
+        Binding("escape", "screen.close", "Cancel"),
+    ]
+    """Enter submits (shown as what it does in the current mode); escape closes the line."""
+
+    mode = ""
+    """What the line asks for: ``search`` or ``save`` (set by the screen before it shows the line)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit_as":
+            # both enter bindings exist; only the current mode's shows and answers
+            return bool(parameters) and parameters[0] == self.mode
+        return super().check_action(action, parameters)
+
+    async def action_submit_as(self, mode: str) -> None:
+        await self.action_submit()
 
 
 class LogScreen(ModalScreen[None]):
@@ -54,7 +94,9 @@ class LogScreen(ModalScreen[None]):
         border: round $primary; background: $surface;
     }
     LogScreen #log-title { height: auto; max-height: 3; background: $panel; padding: 0 1; }
-    LogScreen #log-status { height: 1; background: $panel; color: $foreground-muted; padding: 0 1; }
+    LogScreen #log-statusbar { height: 1; background: $panel; color: $foreground-muted; padding: 0 1; }
+    LogScreen #log-status { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    LogScreen #log-match { width: auto; margin-left: 1; }
     LogScreen #log-input { display: none; }
     LogScreen #log-input.-shown { display: block; }
     """
@@ -84,6 +126,11 @@ class LogScreen(ModalScreen[None]):
         self.hits: list[int] = []
         self.hit = -1
         self.input_mode: str | None = None
+        self.searching = False
+        """A search is under way (its hits are not known yet)."""
+        self.frame = 0
+        """Spinner frame of the title while the run runs."""
+        self._spinner: Timer | None = None
         self._scanning = False
         self._opened = time.monotonic()
 
@@ -95,12 +142,19 @@ class LogScreen(ModalScreen[None]):
     def level(self) -> Level | None:
         return LEVELS[self.level_index]
 
+    @property
+    def spinning(self) -> bool:
+        """Whether the title's spinner turns (the run is running and animations are on)."""
+        return self._spinner is not None
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"run #{self.run_id}"), id="log-title")
             yield LogView(id="log-view")
-            yield Input(compact=True, id="log-input")
-            yield Static("", id="log-status")
+            yield LogInput(compact=True, id="log-input")
+            with Horizontal(id="log-statusbar"):
+                yield Static("", id="log-status")
+                yield Static("", id="log-match")
             yield KeyBar()
 
     def on_mount(self) -> None:
@@ -179,6 +233,7 @@ class LogScreen(ModalScreen[None]):
         try:
             self.post_message(SearchDone(needle, engine.search(self.run_id, needle, min_level=level)))
         except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self._search_failed, needle)
             self.post_message(OperationFailed(f"search: {describe_error(error)}"))
         finally:
             close_thread_connection()
@@ -243,6 +298,7 @@ class LogScreen(ModalScreen[None]):
     def on_search_done(self, message: SearchDone) -> None:
         if message.needle != self.needle:
             return
+        self.searching = False
         self.hits = message.hits
         if not self.hits:
             self.hit = -1
@@ -254,6 +310,11 @@ class LogScreen(ModalScreen[None]):
             self._goto_hit()
         self._show_status()
 
+    def _search_failed(self, needle: str) -> None:
+        if needle == self.needle:  # else a newer search is under way
+            self.searching = False
+            self._show_status()
+
     def on_operation_done(self, message: OperationDone) -> None:
         if message.text:
             self.notify(sanitize(message.text), markup=False)
@@ -262,6 +323,13 @@ class LogScreen(ModalScreen[None]):
         self.notify(sanitize(message.text), severity="error", markup=False)
 
     # --- actions ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the input line is open its keys rule: the log's are off, and off the key bar
+        # (escape still reaches action_close through the line's own Cancel binding).
+        if self.input_mode is not None and action in ACTIONS_OF_THE_LOG:
+            return False
+        return super().check_action(action, parameters)
 
     def action_close(self) -> None:
         if self.input_mode is not None:
@@ -288,6 +356,7 @@ class LogScreen(ModalScreen[None]):
         view.reset(view.total, level)
         self.hits, self.hit = [], -1
         if self.needle:
+            self.searching = True
             self._search(self.needle, level)
         self._scanning = level is not None
         if level is not None:
@@ -328,17 +397,20 @@ class LogScreen(ModalScreen[None]):
 
     def _show_input(self, mode: str, value: str, placeholder: str) -> None:
         self.input_mode = mode
-        field = self.query_one("#log-input", Input)
+        field = self.query_one("#log-input", LogInput)
+        field.mode = mode
         field.placeholder = placeholder
         field.value = value
         field.add_class("-shown")
         field.focus()
+        self.refresh_bindings()
 
     def _hide_input(self) -> None:
         self.input_mode = None
-        field = self.query_one("#log-input", Input)
+        field = self.query_one("#log-input", LogInput)
         field.remove_class("-shown")
         self.view.focus()
+        self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -348,6 +420,7 @@ class LogScreen(ModalScreen[None]):
             self.needle = value
             self.hits, self.hit = [], -1
             self.view.set_needle(value, None)
+            self.searching = bool(value)
             if value:
                 self._search(value, self.level)
             self._show_status()
@@ -358,16 +431,29 @@ class LogScreen(ModalScreen[None]):
 
     def _set_run(self, run: RunView) -> None:
         self.run = run
-        glyph, word = STATUS_TEXT[run.status]
+        running = run.status == RunState.RUNNING
+        if running and self._spinner is None and self.app.animation_level != "none":
+            self._spinner = self.set_interval(SPIN_INTERVAL, self._spin)
+        elif not running and self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        self._show_title()
+
+    def _spin(self) -> None:
+        self.frame += 1
+        self._show_title()
+
+    def _show_title(self) -> None:
+        run = self.run
+        if run is None:
+            return
         title = Text()
         title.append(f"#{run.id} ", style="bold")
         title.append(sanitize(run.job), style="bold")
-        title.append(f" · {glyph} {word}")
+        title.append(f" · {status_label(run.status, self.frame)}")
         if run.status == RunState.RUNNING and run.progress is not None:
             title.append(f" {run.progress}%")
         if run.started_at is not None:
-            from jobtui.clock import utc_now
-
             now = utc_now()
             took = run.duration if run.duration is not None else (now - run.started_at).total_seconds()
             title.append(f" · {fmt_duration(took)} · started {fmt_age(run.started_at, now)}", style="dim")
@@ -382,14 +468,30 @@ class LogScreen(ModalScreen[None]):
     def _show_status(self) -> None:
         view = self.view
         parts = [
-            f"{view.total:,} lines" + (f" ({view.row_count:,} shown)" if view.index is not None else ""),
+            f"{view.total:,} line{'' if view.total == 1 else 's'}"
+            + (f" ({view.row_count:,} shown)" if view.index is not None else ""),
             f"follow {'on' if view.following else 'off'}",
             f"wrap {'on' if view.wrap else 'off'}",
             f"level {'all' if self.level is None else self.level.name.lower() + '+'}",
         ]
         if self._scanning:
             parts.append("filtering…")
-        if self.needle:
-            found = f"{self.hit + 1}/{len(self.hits)}" if self.hits else "no match"
-            parts.append(f"search {sanitize(self.needle)!r} {found}")
         self.query_one("#log-status", Static).update(Text(" · ".join(parts)))
+        # The search has a place of its own at the right, so a narrow terminal crops
+        # the settings on the left, never the term and the match position.
+        self.query_one("#log-match", Static).update(Text(self.match_text()))
+
+    def match_text(self) -> str:
+        """The search term and the current match: ``"error" 3/17``, ``"error" no match`` ('' with no search)."""
+        if not self.needle:
+            return ""
+        needle = sanitize(self.needle)
+        if len(needle) > NEEDLE_SHOWN:
+            needle = needle[:NEEDLE_SHOWN - 1] + "…"
+        if self.searching:
+            found = "searching…"
+        elif self.hits:
+            found = f"{self.hit + 1}/{len(self.hits)}"
+        else:
+            found = "no match"
+        return f'"{needle}" {found}'
