@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
@@ -38,6 +39,11 @@ SEARCH_LIMIT = timedelta(days=366 * 5)  # an expression that never fires within 
 GAP_SEARCH = 24 * 60  # minutes searched for the end of a daylight-saving gap
 MAX_SHIFT = timedelta(hours=3)  # more than any zone's daylight-saving shift
 _MAX_YEARS = int(SEARCH_LIMIT.days / 365)
+
+FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+"""Each field's name and range, in order, for messages."""
+DAY_OF_WEEK = 4
 
 
 @cache
@@ -102,12 +108,54 @@ def validate_cron(expr: str, tz: str | None = None) -> str:
 
 
 def _reason(text: str) -> str:
+    """Why croniter refuses ``text``, naming the field at fault (``minute 61 is out of range (0-59)``).
+
+    croniter only says ``[61 * * * *] is not acceptable, out of range``, so each
+    field is tried alone (the others ``*``) to find the one it refuses.
+    """
+    fields = text.split(" ")
+    for index, value in enumerate(fields):
+        probe = ["*"] * len(fields)
+        probe[index] = value
+        if not croniter.is_valid(" ".join(probe)):
+            return _field_reason(index, value, _croniter_message(" ".join(probe)))
+    return _croniter_message(text) or "invalid expression"  # each field is fine alone
+
+
+def _field_reason(index: int, value: str, detail: str) -> str:
+    """The problem with one refused field, in the operator's terms."""
+    name = FIELD_NAMES[index]
+    low, high = FIELD_RANGES[index]
+    accepted_high = 7 if index == DAY_OF_WEEK else high  # croniter also takes 7 for Sunday
+    for part in value.split(","):
+        base, _, step = part.partition("/")
+        if step.isdigit() and int(step) == 0:
+            return f"{name} {part!r}: a step must be at least 1"
+        base, _, nth = base.partition("#")
+        if index == DAY_OF_WEEK and nth.isdigit() and not 1 <= int(nth) <= 5:
+            return f"{name} {part!r}: the week of the month must be 1-5"
+        for number in re.findall(r"\d+", base):
+            if not low <= int(number) <= accepted_high:
+                return f"{name} {int(number)} is out of range ({low}-{high})"
+    suffix = f" ({detail})" if detail and detail != "out of range" else ""
+    return f"{name} {value!r} is not valid{suffix}"
+
+
+def _croniter_message(text: str) -> str:
+    """croniter's complaint about ``text`` on one line, without the echoed expression."""
     try:
         croniter(text)
     except (CroniterBadCronError, CroniterError, ValueError, KeyError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid expression"
-        return message.rstrip(".")
-    return "invalid expression"
+        message = " ".join(str(exc).split())
+    else:
+        return ""
+    # croniter starts with the expression, bracketed or not ("[* 24 * * *] is not
+    # acceptable, out of range", "0-70 * * * * is out of bands"), lower-cased at times
+    message = re.sub(r"^\[[^\]]*\]", "", message)
+    if message.lower().startswith(text.lower()):
+        message = message[len(text):]
+    message = re.sub(r"^\s*is not acceptable\W*", "", message).replace("is out of bands", "out of range")
+    return message.strip(" .,;:").removeprefix("is ").strip()
 
 
 @lru_cache(maxsize=4096)

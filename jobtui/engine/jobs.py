@@ -53,14 +53,18 @@ def validate_name(name: str) -> str:
 def validate_command(command: str, workdir: str | None = None, base: Path | None = None) -> str:
     """Check that a command line's executable exists and may be run.
 
-    A relative path is resolved against ``workdir`` or ``base`` (the TOML file's
-    folder, or the current directory) and stored absolute.
+    The line is kept as the operator wrote it, with one exception: a relative
+    executable path is resolved against ``workdir`` or ``base`` (the TOML file's
+    folder, or the current directory) and stored absolute, because an agent may
+    run it from another folder. Symlinks are never followed, so ``/bin/echo``
+    stays ``/bin/echo`` where /bin links to /usr/bin.
 
     Returns:
-        The command line with its executable made absolute.
+        The command line as typed, or with its relative executable made absolute.
     """
+    text = str(command).strip()
     try:
-        words = shlex.split(str(command))
+        words = shlex.split(text)
     except ValueError as exc:
         raise UserError(f"command {command!r}: {exc}") from None
     if not words:
@@ -68,17 +72,33 @@ def validate_command(command: str, workdir: str | None = None, base: Path | None
     exe = words[0]
     if "/" in exe:
         root = Path(workdir) if workdir else (base or Path.cwd())
-        path = (root / Path(exe).expanduser()).resolve()
+        # absolute() joins and drops "." parts only: resolve() would replace a
+        # symlinked folder the operator chose with its target
+        path = (root / Path(exe).expanduser()).absolute()
         if not path.is_file():
             raise UserError(f"command {exe!r}: no such file ({path})")
         if not os.access(path, os.X_OK):
             raise UserError(f"command {exe!r}: not executable (chmod +x {path})")
-        words[0] = str(path)
+        if not Path(exe).is_absolute():
+            return _with_executable(text, str(path))
     elif (base or workdir) and (Path(workdir or base) / exe).is_file():  # type: ignore[arg-type]
-        return validate_command("./" + shlex.join(words), workdir, base)
+        return validate_command("./" + text, workdir, base)
     elif shutil.which(exe) is None:
         raise UserError(f"command {exe!r}: not found on PATH")
-    return shlex.join(words)
+    return text
+
+
+def _with_executable(text: str, exe: str) -> str:
+    """``text`` with its first word replaced by ``exe``, the arguments kept as written."""
+    for index, char in enumerate(text):
+        if char.isspace():
+            try:
+                first = shlex.split(text[:index])
+            except ValueError:  # the space is inside quotes
+                continue
+            if len(first) == 1:
+                return shlex.quote(exe) + text[index:]
+    return shlex.quote(exe)
 
 
 def parse_params(value: Any) -> dict[str, str]:

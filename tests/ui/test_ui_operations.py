@@ -95,6 +95,9 @@ async def test_form_checks_fields_inline_and_refuses_bad_ones(app) -> None:
             engine.get_job("brand-new")
         await pilot.press("escape")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen), "escape asks before discarding what was typed"
+        await pilot.press("y")
+        await settle(pilot)
         assert app.screen is app.main_screen
 
 

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -23,6 +24,7 @@ from jobtui import engine
 from jobtui.engine import JobView, Level, close_thread_connection
 from jobtui.errors import JobtuiError
 from jobtui.ui.format import local_zone, sanitize
+from jobtui.ui.screens.confirm import ConfirmScreen
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
 
@@ -87,7 +89,14 @@ def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> s
         if key == "command":
             if not value.strip():
                 return "command: empty"
-            engine.clean_fields({"command": value, "workdir": values.get("workdir") or None})
+            workdir = values.get("workdir") or None
+            if workdir and check_field("workdir", workdir, values, adding) is not None:
+                # the workdir's own line says what is wrong with it; a command
+                # relative to that folder cannot be checked until it is fixed
+                if not value.strip().startswith("/"):
+                    return None
+                workdir = None
+            engine.clean_fields({"command": value, "workdir": workdir})
         elif key == "schedules":
             engine.clean_fields({"schedules": split_schedules(value)})
         elif key == "params":
@@ -139,11 +148,14 @@ class JobFormScreen(ModalScreen[JobView | None]):
         width: 90; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    JobFormScreen #form-title { text-style: bold; height: 1; }
-    JobFormScreen VerticalScroll { height: auto; max-height: 1fr; }
+    JobFormScreen #form-title { text-style: bold; height: 1; dock: top; }
+    JobFormScreen #form-foot { height: auto; dock: bottom; }
+    JobFormScreen VerticalScroll { height: auto; max-height: 100%; }
     JobFormScreen .row { height: 1; }
     JobFormScreen .row > Label { width: 10; color: $foreground-muted; }
     JobFormScreen .row > Input { width: 1fr; }
+    JobFormScreen .row > Input:disabled { color: $text-disabled; text-style: dim italic; }
+    JobFormScreen .row > .read-only { width: auto; color: $foreground-muted; text-style: italic; padding-left: 1; }
     JobFormScreen .row > Select { width: 1fr; }
     JobFormScreen .row > Checkbox { width: auto; }
     JobFormScreen .field-error { color: $error; padding-left: 10; display: none; height: auto; width: 100%; }
@@ -166,19 +178,32 @@ class JobFormScreen(ModalScreen[JobView | None]):
         self.job = job
         self.adding = job is None
         self._check_timers: dict[str, Any] = {}
+        self._opened_state: tuple[dict[str, str], Any, bool] | None = None
 
     def compose(self) -> ComposeResult:
         values = form_values(self.job)
         title = "Add a job" if self.adding else f"Edit job {sanitize(self.job.name)}"  # type: ignore[union-attr]
         with Vertical():
             yield Static(Text(title), id="form-title")
-            with VerticalScroll():
+            # title and buttons are docked, so at 80x24 only the fields scroll and
+            # Save stays in sight however many error lines open under them
+            with Vertical(id="form-foot"):
+                yield Label("", id="form-error", classes="field-error")
+                yield Static(Text("enter or ctrl+s: save · escape: cancel · tab: next field"), id="form-hint")
+                with Horizontal(id="form-buttons"):
+                    yield Button("Save", variant="primary", id="save", compact=True)
+                    yield Button("Cancel", id="cancel", compact=True)
+            with VerticalScroll(can_focus=False):  # each field scrolls itself into view
                 for field in FIELDS:
+                    read_only = field.key == "name" and not self.adding
                     with Horizontal(classes="row"):
                         yield Label(field.label)
+                        # no select-all on focus: the first key typed must not wipe the value
                         yield Input(value=values.get(field.key, ""), placeholder=field.placeholder,
-                                    id=f"field-{field.key}", compact=True,
-                                    disabled=field.key == "name" and not self.adding)
+                                    id=f"field-{field.key}", compact=True, select_on_focus=False,
+                                    disabled=read_only)
+                        if read_only:
+                            yield Label("read-only: names cannot change", classes="read-only")
                     yield Label("", id=f"error-{field.key}", classes="field-error")
                     if field.key == "schedules":
                         yield Label("", id="note-schedules", classes="field-note")
@@ -193,22 +218,34 @@ class JobFormScreen(ModalScreen[JobView | None]):
                     yield Label("Enabled")
                     yield Checkbox("scheduled and triggered", value=self.job.enabled if self.job else True,
                                    compact=True, id="field-enabled")
-            yield Label("", id="form-error", classes="field-error")
-            yield Static(Text("enter or ctrl+s: save · escape: cancel · tab: next field"), id="form-hint")
-            with Horizontal(id="form-buttons"):
-                yield Button("Save", variant="primary", id="save", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        self._opened_state = self.state()
         first = "#field-name" if self.adding else "#field-description"
         self.query_one(first, Input).focus()
         self._check("schedules", self.values()["schedules"], self.values())
+
+    @on(DescendantFocus)
+    def _cursor_to_end(self, event: DescendantFocus) -> None:
+        # a field is entered to add to or fix its end; a click still places the cursor itself
+        if isinstance(event.widget, Input):
+            event.widget.cursor_position = len(event.widget.value)
 
     # --- values -----------------------------------------------------------------------
 
     def values(self) -> dict[str, str]:
         """Every text field's current value."""
         return {f.key: self.query_one(f"#field-{f.key}", Input).value for f in FIELDS}
+
+    def state(self) -> tuple[dict[str, str], Any, bool]:
+        """Everything the operator can change, to tell whether anything was."""
+        return (self.values(), self.query_one("#field-log_level", Select).value,
+                self.query_one("#field-enabled", Checkbox).value)
+
+    @property
+    def changed(self) -> bool:
+        """Whether a field differs from what the form opened with."""
+        return self.state() != self._opened_state
 
     def fields_for_engine(self) -> dict[str, Any]:
         values = self.values()
@@ -271,6 +308,8 @@ class JobFormScreen(ModalScreen[JobView | None]):
             label = self.query_one("#form-error", Label)
         label.update(Text(sanitize(problem or "")))
         label.set_class(bool(problem), "-shown")
+        if problem and key and self.focused is not None and self.focused.id == f"field-{key}":
+            label.scroll_visible(animate=False)  # the message under the field being typed in
 
     # --- saving -----------------------------------------------------------------------
 
@@ -319,4 +358,14 @@ class JobFormScreen(ModalScreen[JobView | None]):
             self.show_error(None, text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close; ask first if that would throw changes away."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        what = "the new job" if self.adding else f"job {sanitize(self.job.name)}"  # type: ignore[union-attr]
+        self.app.push_screen(ConfirmScreen(Text(f"Discard the changes to {what}?"), yes="Discard"), answered)
