@@ -34,7 +34,7 @@ class JobsTable(RecordTable[JobView]):
     tab = "jobs"
     title = "Jobs"
     COLUMNS = (
-        Column("status", "status", 10),
+        Column("status", "status", 11),  # "⊘ cancelled"
         Column("unread", "✉", 1),
         Column("name", "name", 18),
         Column("last", "last run", 8),

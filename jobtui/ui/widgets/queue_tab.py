@@ -47,8 +47,8 @@ class QueueTable(RecordTable[RunView]):
         Column("id", "run", 6),
         Column("job", "job", 16),
         Column("elapsed", "elapsed", 7),
-        Column("progress", "progress", 16),
-        Column("queue", "queue", 8),
+        Column("progress", "progress", 18),  # bar, space, "~12m30s"
+        Column("queue", "queue", 10),  # a name and the paused mark
         Column("prio", "prio", 4),
         Column("command", "command", 16),
         Column("queued", "queued", 8),
