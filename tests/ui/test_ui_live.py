@@ -99,6 +99,15 @@ async def test_cancel_a_running_run_kills_it(db: Settings) -> None:
         await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
 
 
+def stop_live_agents() -> None:
+    """SIGTERM the agents a dashboard started (detached: nothing else stops them) and wait for them."""
+    for agent in engine.live_agents():
+        os.kill(agent.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while engine.live_agents() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Settings) -> None:
     from jobtui.ui import make_app
 
@@ -114,11 +123,7 @@ async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Sett
         time.sleep(0.5)
         assert engine.live_agents()
     finally:
-        for agent in engine.live_agents():
-            os.kill(agent.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while engine.live_agents() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        stop_live_agents()
 
 
 async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(db: Settings) -> None:
@@ -140,11 +145,7 @@ async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(
             assert [a.pid for a in engine.live_agents()] == [pid], "one agent per host is enough"
             assert "an agent already serves this database on this host" in str(list(app._notifications)[-1].message)
     finally:
-        for agent in engine.live_agents():
-            os.kill(agent.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while engine.live_agents() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        stop_live_agents()
 
 
 # --- the bytes a real terminal receives ------------------------------------------------
