@@ -60,7 +60,7 @@ def set_policy(state: RunState | str, max_age_days: float | None = None,
             most -1: ..."), the same for the dashboard's fields and the CLI's flags.
     """
     target = _terminal(state)
-    label = target.value.replace("_", " ")
+    label = target.label
     if max_age_days is not None:
         try:
             max_age_days = float(max_age_days)

@@ -214,7 +214,7 @@ def clean_fields(values: Mapping[str, Any], base: Path | None = None) -> dict[st
         path = (base or Path.cwd()) / Path(str(workdir)).expanduser()
         if not path.is_dir():
             raise UserError(f"workdir {workdir!r}: no such directory")
-        out["workdir"] = str(path.resolve())
+        out["workdir"] = str(path.absolute())  # as chosen: a symlinked folder stays the link
     elif "workdir" in values:
         out["workdir"] = None
     for key, value in values.items():

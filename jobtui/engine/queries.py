@@ -341,11 +341,14 @@ def queues() -> list[QueueView]:
             for q in Queue.select().order_by(Queue.name)]
 
 
-def tab_counts() -> dict[str, int]:
+def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]:
     """Totals for the tab labels: jobs, queue, executed, failed, agents.
 
     Each run count walks the partial index of its stage, so it stays cheap with a
     long history.
+
+    Args:
+        agents_read: :func:`agents` as the caller just read them (saves reading them again).
     """
     def count(states: tuple[str, ...]) -> peewee.Select:
         return Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(states))
@@ -362,7 +365,7 @@ def tab_counts() -> dict[str, int]:
         "queue": row["queued"] + row["running"],
         "executed": row["executed"],
         "failed": row["failed"],
-        "agents": len(live_agents()),
+        "agents": sum(a.state.live for a in (agents() if agents_read is None else agents_read)),
     }
 
 

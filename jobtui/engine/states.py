@@ -25,6 +25,11 @@ class RunState(str, Enum):
     LOST = "lost"
     #: its agent went silent past the lease
 
+    @property
+    def label(self) -> str:
+        """The state in words, as screens and messages name it: ``timed out``."""
+        return self.value.replace("_", " ")
+
     def __str__(self) -> str:
         return self.value
 

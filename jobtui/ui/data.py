@@ -130,7 +130,7 @@ def read(load: Load) -> DataLoaded:
             agents = engine.agents()
             rows_moved = load.known is None or token.rows != load.known.rows
             if load.mode == "full" or rows_moved:
-                counts = engine.tab_counts()
+                counts = engine.tab_counts(agents)
             tab = load.request.tab
             page_current = page_current and shown_version(tab, token) == shown_version(tab, load.known)
     if load.mode == "page" or not page_current or load.poll:

@@ -158,7 +158,10 @@ class SearchDone(Message):
 
     bubble = False
 
-    def __init__(self, needle: str, hits: list[int]) -> None:
+    def __init__(self, needle: str, level: int | None, hits: list[int], *, failed: bool = False) -> None:
         super().__init__()
         self.needle = needle
+        self.level = level
+        """The level filter searched under (None: every line): a result for another one is stale."""
         self.hits = hits
+        self.failed = failed

@@ -23,16 +23,11 @@ from jobtui.engine import (
     RunState,
     close_thread_connection,
 )
-from jobtui.errors import JobtuiError
+from jobtui.ui.format import describe_error
 from jobtui.ui.screens.confirm import ConfirmScreen
 
 STATES = tuple(state for state in RunState if state not in (RunState.QUEUED, RunState.RUNNING))
 """The finished states, each with a policy of its own."""
-
-def state_label(state: RunState) -> str:
-    """A state as the popup's rows (and the engine's messages) name it: ``timed out``."""
-    return state.value.replace("_", " ")
-
 
 def _days(text: str, state: RunState) -> float | None:
     text = text.strip()
@@ -41,7 +36,7 @@ def _days(text: str, state: RunState) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{state_label(state)}: keep {text!r} days: expected a number of days") from None
+        raise ValueError(f"{state.label}: keep {text!r} days: expected a number of days") from None
 
 
 def _count(text: str, state: RunState) -> int | None:
@@ -51,7 +46,7 @@ def _count(text: str, state: RunState) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{state_label(state)}: keep at most {text!r}: expected a whole number") from None
+        raise ValueError(f"{state.label}: keep at most {text!r}: expected a whole number") from None
 
 
 def policy_text(policy: CleanupPolicy) -> str | None:
@@ -62,7 +57,7 @@ def policy_text(policy: CleanupPolicy) -> str | None:
         limits.append(f"older than {policy.max_age_days:g} day{'' if policy.max_age_days == 1 else 's'}")
     if policy.max_count is not None:
         limits.append(f"beyond the newest {policy.max_count}")
-    return f"{state_label(policy.state)}: {' or '.join(limits)}" if limits else None
+    return f"{policy.state.label}: {' or '.join(limits)}" if limits else None
 
 
 def every_text(seconds: float) -> str:
@@ -122,7 +117,7 @@ class CleanupScreen(ModalScreen[bool]):
                 yield Label("keep at most")
             for state in STATES:
                 with Horizontal(classes="row"):
-                    yield Label(state.value.replace("_", " "))
+                    yield Label(state.label)
                     yield Input(placeholder="no limit", compact=True, id=f"days-{state.value}")
                     yield Input(placeholder="no limit", compact=True, id=f"count-{state.value}")
             yield Label("", id="cleanup-error")
@@ -141,7 +136,7 @@ class CleanupScreen(ModalScreen[bool]):
         try:
             found = engine.policies()
         except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, _describe(error))
+            self.app.call_from_thread(self.show_error, describe_error(error))
             return
         finally:
             close_thread_connection()
@@ -198,7 +193,7 @@ class CleanupScreen(ModalScreen[bool]):
         try:
             engine.set_policies(wanted)  # all or none: what is saved stays what Clean now describes
         except Exception as error:  # noqa: BLE001 (shown inline)
-            self.app.call_from_thread(self.show_error, _describe(error))
+            self.app.call_from_thread(self.show_error, describe_error(error))
             return
         finally:
             close_thread_connection()
@@ -225,7 +220,7 @@ class CleanupScreen(ModalScreen[bool]):
         if len(rules) < len(self.stored):
             question.append("\nRuns of other states are kept.")
         try:
-            edited = self.read_policies() != [p for p in self.stored if p.state in STATES]
+            edited = self.read_policies() != self.stored
         except ValueError:
             edited = True
         if edited:
@@ -242,7 +237,7 @@ class CleanupScreen(ModalScreen[bool]):
         try:
             report = engine.cleanup.cleanup()
         except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, _describe(error))
+            self.app.call_from_thread(self.show_error, describe_error(error))
             return
         finally:
             close_thread_connection()
@@ -254,13 +249,9 @@ class CleanupScreen(ModalScreen[bool]):
 
 def deleted_text(report: CleanupReport) -> str:
     """``cleanup deleted 3 runs (failed 2, timed out 1)``."""
-    detail = ", ".join(f"{state_label(RunState(state))} {count}" for state, count in sorted(report.by_state.items())
+    detail = ", ".join(f"{RunState(state).label} {count}" for state, count in sorted(report.by_state.items())
                        if count)
     text = f"cleanup deleted {report.runs} run{'' if report.runs == 1 else 's'}"
     return text + (f" ({detail})" if detail else "")
 
 
-def _describe(error: BaseException) -> str:
-    if isinstance(error, JobtuiError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"

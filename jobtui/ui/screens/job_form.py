@@ -23,7 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from jobtui import engine
 from jobtui.engine import JobView, Level, close_thread_connection
 from jobtui.errors import JobtuiError
-from jobtui.ui.format import local_zone, sanitize
+from jobtui.ui.format import describe_error, local_zone, sanitize
 from jobtui.ui.screens.confirm import ConfirmScreen
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
@@ -272,12 +272,21 @@ class JobFormScreen(ModalScreen[JobView | None]):
         key = (event.input.id or "").removeprefix("field-")
         if not key:
             return
+        self._check_later(key)
+        if key == "workdir":  # the command's path depends on it
+            self._check_later("command")
+
+    def _check_later(self, key: str) -> None:
+        """Check a field once typing pauses (a newer change restarts the wait)."""
         timer = self._check_timers.pop(key, None)
         if timer is not None:
             timer.stop()
-        self._check_timers[key] = self.set_timer(CHECK_DELAY, lambda: self._check(key, event.value, self.values()))
-        if key == "workdir":  # the command's path depends on it
-            self._check("command", self.values()["command"], self.values())
+
+        def check() -> None:
+            values = self.values()
+            self._check(key, values[key], values)
+
+        self._check_timers[key] = self.set_timer(CHECK_DELAY, check)
 
     @work(thread=True, group="form-check", exit_on_error=False)
     def _check(self, key: str, value: str, values: dict[str, str]) -> None:
@@ -287,12 +296,21 @@ class JobFormScreen(ModalScreen[JobView | None]):
             if key == "schedules" and problem is None:
                 note = schedule_note(value)
         except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
-            problem = f"{type(error).__name__}: {error}"
+            problem = describe_error(error)
         finally:
             close_thread_connection()
-        self.app.call_from_thread(self.show_error, key, problem)
+        self.app.call_from_thread(self._checked, key, values, problem, note)
+
+    def _checked(self, key: str, values: dict[str, str], problem: str | None, note: str | None) -> None:
+        """Show a check's result, unless what it checked has changed since (a newer check follows)."""
+        if not self.is_mounted:
+            return  # the form was closed while the check ran
+        now = self.values()
+        if now.get(key) != values.get(key) or (key == "command" and now.get("workdir") != values.get("workdir")):
+            return
+        self.show_error(key, problem)
         if key == "schedules":
-            self.app.call_from_thread(self.show_note, note or "")
+            self.show_note(note or "")
 
     def show_note(self, text: str) -> None:
         """The schedules in words and their zones, under the field (cleared while it is wrong)."""
@@ -337,8 +355,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
             else:
                 view = engine.edit_job(name, command=command, **fields)
         except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
-            text = str(error) if isinstance(error, JobtuiError) else f"{type(error).__name__}: {error}"
-            self.app.call_from_thread(self._refused, text)
+            self.app.call_from_thread(self._refused, describe_error(error))
             return
         finally:
             close_thread_connection()

@@ -84,6 +84,10 @@ class LogInput(Input):
         await self.action_submit()
 
 
+def _level_key(level: Level | None) -> int | None:
+    return None if level is None else int(level)
+
+
 class LogScreen(ModalScreen[None]):
     """One run's log: live follow, level filter, search, wrap, save."""
 
@@ -231,10 +235,12 @@ class LogScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
     def _search(self, needle: str, level: Level | None) -> None:
         try:
-            self.post_message(SearchDone(needle, engine.search(self.run_id, needle, min_level=level)))
+            hits = engine.search(self.run_id, needle, min_level=level)
         except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self._search_failed, needle)
+            self.post_message(SearchDone(needle, _level_key(level), [], failed=True))
             self.post_message(OperationFailed(f"search: {describe_error(error)}"))
+        else:
+            self.post_message(SearchDone(needle, _level_key(level), hits))
         finally:
             close_thread_connection()
 
@@ -296,9 +302,12 @@ class LogScreen(ModalScreen[None]):
         self._show_status()
 
     def on_search_done(self, message: SearchDone) -> None:
-        if message.needle != self.needle:
-            return
+        if message.needle != self.needle or message.level != _level_key(self.view.level):
+            return  # a newer search (other text, or the level filter changed) is under way
         self.searching = False
+        if message.failed:
+            self._show_status()
+            return
         self.hits = message.hits
         if not self.hits:
             self.hit = -1
@@ -309,11 +318,6 @@ class LogScreen(ModalScreen[None]):
             self.hit = next((i for i, n in enumerate(self.hits) if n >= top), 0)
             self._goto_hit()
         self._show_status()
-
-    def _search_failed(self, needle: str) -> None:
-        if needle == self.needle:  # else a newer search is under way
-            self.searching = False
-            self._show_status()
 
     def on_operation_done(self, message: OperationDone) -> None:
         if message.text:
