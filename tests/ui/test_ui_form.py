@@ -179,3 +179,17 @@ async def test_a_cron_error_names_the_field_and_its_range(app) -> None:
         form.query_one("#field-schedules", Input).value = "0 2 * * *; 61 * * * *"
         await checked(pilot)
         assert error(form, "schedules") == "cron '61 * * * *': minute 61 is out of range (0-59)"
+
+
+async def test_a_check_of_a_value_since_changed_is_not_shown(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, "backup-db")
+        command = form.query_one("#field-command", Input)
+        stale = {**form.values(), "command": "/no/such/old.sh"}
+        command.value = "/bin/true"
+        await checked(pilot)
+        # a slow check of what the field held before lands now: it must not overwrite the current result
+        form._checked("command", stale, "command '/no/such/old.sh': no such file", None)
+        assert error(form, "command") == ""
+        form._checked("command", form.values(), "command '/bin/true': refused", None)
+        assert error(form, "command") == "command '/bin/true': refused", "a result for the current value shows"

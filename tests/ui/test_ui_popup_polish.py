@@ -194,3 +194,18 @@ async def test_the_cleanup_popup_says_when_agents_apply_the_policies(app, seeded
     async with app.run_test(size=(80, 24)) as pilot:
         popup = await open_cleanup(pilot)
         assert text_of(popup, "#cleanup-when") == "Running agents apply the saved policies every 5 minutes."
+
+
+async def test_a_search_result_for_another_level_filter_is_dropped(app, seeded: dict[str, Any]) -> None:
+    from jobtui.ui.messages import SearchDone
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_log(pilot, seeded["warning"])
+        await search(pilot, "locked")
+        await wait_for(pilot, lambda: not screen.searching)
+        hits = list(screen.hits)
+        assert hits
+        other_level = 40 if screen.view.level is None or int(screen.view.level) != 40 else 30
+        screen.post_message(SearchDone("locked", other_level, [999_999]))  # a search started before `v`
+        await settle(pilot)
+        assert screen.hits == hits
