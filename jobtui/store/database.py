@@ -8,6 +8,7 @@ locked". PostgreSQL is for agents on several hosts.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -104,11 +105,19 @@ def connect(url: str) -> peewee.Database:
 
     db = open_database(url)
     database.initialize(db)
-    try:
-        db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot open database {redact(url)}: {first}") from None
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.connect(reuse_if_open=True)
+            break
+        except peewee.OperationalError as exc:
+            # Setting WAL on a file another process is creating or recovering can
+            # fail at once with "database is locked", without the busy handler.
+            if "locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"cannot open database {redact(url)}: {first}") from None
     ensure_schema(db)
     return db
 

@@ -114,3 +114,20 @@ def test_agents_starting_together_on_a_fresh_file_share_one_schema(tmp_path: Pat
         assert "locked" not in proc.output
     engine.open_store(url)
     assert {a.name for a in engine.agents()} == {f"burst-{i}" for i in range(4)}
+
+
+def test_a_command_run_as_an_agent_starts_on_a_fresh_file_never_sees_it_locked(tmp_path: Path) -> None:
+    """Setting WAL on a file another process is creating can fail at once; an open waits instead."""
+    import subprocess
+    import sys
+
+    for round_ in range(6):
+        url = f"sqlite:///{tmp_path / f'fresh-{round_}.db'}"
+        agent = subprocess.Popen([sys.executable, "-m", "jobtui", "agent", "--db", url, "--burst"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            added = subprocess.run([sys.executable, "-m", "jobtui", "--db", url, "job", "add", "t", "--cmd", "/bin/true"],
+                                   capture_output=True, text=True, timeout=120)
+            assert added.returncode == 0 and "locked" not in added.stderr, added.stderr
+        finally:
+            agent.wait(timeout=120)
