@@ -7,7 +7,7 @@ The agent's own transitions (claim, finish, lose) live in :mod:`jobtui.engine.cl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from jobtui.clock import utc_now
@@ -58,26 +58,49 @@ def _run_row(run_id: int) -> Run:
     return run
 
 
-def new_run(job: Job, *, command: str = "", params: Mapping[str, Any] | None = None,
+def run_row(job: Job, *, command: str = "", params: Mapping[str, Any] | None = None,
             priority: int | None = None, trigger: Trigger | str = Trigger.MANUAL,
             dedupe_key: str | None = None, not_before: float = 0.0,
-            retry_of: int | None = None, attempt: int = 1, now: float | None = None) -> int:
-    """Insert a queued run of ``job`` (inside the caller's transaction) and return its id.
+            retry_of: int | None = None, attempt: int = 1, now: float | None = None) -> dict[str, Any]:
+    """The row of a queued run of ``job``, checked, for :func:`new_run` or :func:`new_runs_by_key`.
 
     The run's parameters are the job's, overridden by ``params``.
+
+    Raises:
+        UserError: a Command text scripts cannot receive, or bad parameters.
     """
     if len(command) > MAX_COMMAND:
         raise UserError(f"command text: {len(command)} characters, at most {MAX_COMMAND}")
     if "\x00" in command:
         raise UserError("command text: contains a NUL character, which no script can receive")
     merged = {**json.loads(job.params or "{}"), **parse_params(dict(params or {}))}
-    return Run.insert(
-        job=job.id, job_name=job.name, command=command, params=json.dumps(merged, sort_keys=True),
-        queue=job.queue, priority=job.priority if priority is None else priority_value(priority),
-        trigger=str(Trigger(trigger)), dedupe_key=dedupe_key,
-        queued_at=now if now is not None else utc_now().timestamp(),
-        not_before=not_before, retry_of=retry_of, attempt=attempt,
-    ).execute()
+    return {
+        "job": job.id, "job_name": job.name, "command": command, "params": json.dumps(merged, sort_keys=True),
+        "queue": job.queue, "priority": job.priority if priority is None else priority_value(priority),
+        "trigger": str(Trigger(trigger)), "dedupe_key": dedupe_key,
+        "queued_at": now if now is not None else utc_now().timestamp(),
+        "not_before": not_before, "retry_of": retry_of, "attempt": attempt,
+    }
+
+
+def new_run(job: Job, **run: Any) -> int:
+    """Insert a queued run of ``job`` (inside the caller's transaction) and return its id.
+
+    Args:
+        run: as :func:`run_row`.
+    """
+    return Run.insert(**run_row(job, **run)).execute()
+
+
+def new_runs_by_key(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert queued runs from :func:`run_row` in one statement (inside the caller's transaction).
+
+    Every row needs its ``dedupe_key``: the ids come back by key, since the
+    database returns inserted rows in no particular order.
+    """
+    if not rows:
+        return {}
+    return dict(Run.insert_many(list(rows)).returning(Run.dedupe_key, Run.id).tuples().execute())
 
 
 def get_run(run_id: int) -> RunView:
@@ -291,5 +314,5 @@ def control_agent(name: str, *, pause: bool | None = None, drain: bool | None = 
 
 __all__ = [
     "ACTIVE", "cancel", "control_agent", "enqueue", "execute_now", "get_run", "mark_seen",
-    "new_run", "remove", "retry", "set_priority", "set_queue",
+    "new_run", "new_runs_by_key", "remove", "retry", "run_row", "set_priority", "set_queue",
 ]  # fmt: skip

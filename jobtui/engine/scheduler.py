@@ -39,7 +39,7 @@ import peewee
 from jobtui.clock import utc_now
 from jobtui.engine import cron
 from jobtui.engine.records import to_datetime
-from jobtui.engine.runs import new_run
+from jobtui.engine.runs import new_runs_by_key, run_row
 from jobtui.engine.states import ACTIVE, Trigger
 from jobtui.errors import UserError
 from jobtui.store import Job, Run, ScheduleFire, database
@@ -441,20 +441,21 @@ class Scheduler:
                       if r["outcome"] == FireOutcome.QUEUED and (r["job_name"], r["fire_at"]) in won]
             keys = {f"cron:{name}:{int(ts)}": (name, ts) for name, ts in wanted}
             existing = _runs_by_key(list(keys))  # a fire whose record was pruned, queued before
-            links: list[tuple[int, str, float]] = []
+            runs: list[dict[str, Any]] = []
             for key, (name, ts) in keys.items():
-                run_id = existing.get(key)
-                if run_id is None:
-                    try:
-                        run_id = new_run(jobs[name], trigger=Trigger.CRON, dedupe_key=key, now=now_ts)
-                    except (UserError, ValueError) as exc:  # the stored job no longer validates
-                        self.problems[name] = f"cannot queue a run: {exc}"
-                        log.warning("scheduler: job %s: cannot queue a run: %s", name, exc)
-                        ScheduleFire.update(outcome=FireOutcome.ERROR).where(
-                            (ScheduleFire.job_name == name) & (ScheduleFire.fire_at == ts)).execute()
-                        continue
-                    queued.append(run_id)
-                links.append((run_id, name, ts))
+                if key in existing:
+                    continue
+                try:
+                    runs.append(run_row(jobs[name], trigger=Trigger.CRON, dedupe_key=key, now=now_ts))
+                except (UserError, ValueError) as exc:  # the stored job no longer validates
+                    self.problems[name] = f"cannot queue a run: {exc}"
+                    log.warning("scheduler: job %s: cannot queue a run: %s", name, exc)
+                    ScheduleFire.update(outcome=FireOutcome.ERROR).where(
+                        (ScheduleFire.job_name == name) & (ScheduleFire.fire_at == ts)).execute()
+            inserted = new_runs_by_key(runs)  # one statement for the chunk, not one per fire
+            queued.extend(inserted[key] for key in keys if key in inserted)
+            links = [(existing.get(key) or inserted[key], name, ts) for key, (name, ts) in keys.items()
+                     if key in existing or key in inserted]
             if links:
                 table = ScheduleFire._meta.table_name
                 mark = database.param

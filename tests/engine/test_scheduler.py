@@ -331,6 +331,21 @@ def test_tick_is_cheap_when_nothing_is_due(db) -> None:
     assert counter.count == 1
 
 
+def test_the_runs_of_many_fires_go_in_as_one_insert(db) -> None:
+    at(T0)
+    for i in range(40):
+        add(f"every-{i:02d}", "* * * * *@UTC")
+    scheduler = Scheduler()
+    scheduler.tick(T0)
+    with count_queries() as counter:
+        queued = scheduler.tick(T0 + timedelta(seconds=30))  # 09:01: all 40 fire
+    inserts = [q.msg[0] for q in counter.get_queries() if q.msg[0].startswith('INSERT INTO "run"')]
+    assert len(queued) == 40 and len(inserts) == 1
+    fires = {f.job_name: f.run_id for f in ScheduleFire.select().where(ScheduleFire.outcome == FireOutcome.QUEUED)}
+    runs = {r.id: r.job_name for r in Run.select()}
+    assert sorted(queued) == sorted(runs) and all(runs[fires[name]] == name for name in fires), "each fire links its run"
+
+
 def test_edited_schedule_is_picked_up_and_next_run_follows(db) -> None:
     at(T0)
     add("edit", "0 3 * * *@UTC")
