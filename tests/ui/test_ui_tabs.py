@@ -139,13 +139,18 @@ async def test_help_lists_every_operation(app) -> None:
         assert app.screen is app.main_screen
 
 
+async def palette_search(pilot, text: str) -> None:
+    """Open the command palette and type ``text``; its hits show."""
+    await settle(pilot)
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await pilot.press(*text)
+    await pilot.pause(0.5)
+
+
 async def test_command_palette_runs_a_tab_operation(app, seeded: dict[str, Any]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"Failed: Retry the run")
-        await pilot.pause(0.5)
+        await palette_search(pilot, "Failed: Retry the run")
         await pilot.press("enter")
         await settle(pilot)
         assert app.main_screen.active_tab == "failed"
@@ -158,11 +163,7 @@ async def test_the_palette_shows_each_actions_key_and_the_id_that_remaps_it(app)
     from textual.command import CommandPalette
 
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"Failed: Retry the run")
-        await pilot.pause(0.5)
+        await palette_search(pilot, "Failed: Retry the run")
         palette = app.screen
         assert isinstance(palette, CommandPalette)
         hits = palette.query_one("CommandList")
