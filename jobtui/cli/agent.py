@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from jobtui.cli.options import json_option, number, pass_settings, seconds, whole
-from jobtui.cli.output import age, cell, emit, emit_json, records_json, sanitize, table
+from jobtui.cli.output import emit, emit_json, records_json, table
 from jobtui.errors import UserError
+from jobtui.text import age, inert
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
@@ -64,7 +65,7 @@ def agents_list(settings: Settings, as_json: bool) -> None:
         return
     now = utc_now()
     rows = [(a.name, a.host, a.pid, a.state.value, f"#{a.current_run}" if a.current_run else "-",
-             age(a.heartbeat_at, now), a.done, a.failed, ",".join(a.queues) or "all") for a in views]
+             age(a.heartbeat_at, now) or "-", a.done, a.failed, ",".join(a.queues) or "all") for a in views]
     emit(table(("NAME", "HOST", "PID", "STATE", "RUN", "HEARTBEAT", "DONE", "FAILED", "QUEUES"), rows,
                flex=(0, 1, 8), right=(2, 6, 7)))
 
@@ -82,7 +83,7 @@ def agent_control(settings: Settings, name: str, pause: bool | None, drain: bool
         raise UserError("agent-control: give --pause, --resume or --drain")
     engine.control_agent(name, pause=pause, drain=True if drain else None)
     asked = [w for w, on in (("pause", pause is True), ("resume", pause is False), ("drain", drain)) if on]
-    emit(f"agent {sanitize(name)}: asked to {' and '.join(asked)}")
+    emit(f"agent {inert(name)}: asked to {' and '.join(asked)}")
 
 
 @click.command("cleanup")
@@ -121,7 +122,7 @@ def cleanup(settings: Settings, state: str | None, max_age: str | None, max_coun
     if as_json:
         emit_json(data)
         return
-    detail = ", ".join(f"{cell(k)} {v}" for k, v in sorted(report.by_state.items()))
+    detail = ", ".join(f"{inert(k)} {v}" for k, v in sorted(report.by_state.items()))
     emit(f"deleted {report.runs} run{'s' if report.runs != 1 else ''}" + (f" ({detail})" if detail else ""))
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from jobtui.cli.options import json_option, pass_settings
-from jobtui.cli.output import duration, emit, emit_json, fields, gather, records_json, table, when
+from jobtui.cli.output import emit, emit_json, fields, gather, records_json, table, when
 from jobtui.errors import UserError
+from jobtui.text import duration, inert
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
@@ -245,9 +246,7 @@ def export(settings: Settings, names: tuple[str, ...], output: Path | None) -> N
 # --- rendering -----------------------------------------------------------------------
 
 def _name(name: str) -> str:
-    from jobtui.cli.output import sanitize
-
-    return sanitize(name)
+    return inert(name)
 
 
 def _report(view: JobView, as_json: bool, verb: str) -> None:

@@ -19,6 +19,7 @@ import click
 
 from jobtui.config import DEBUG_ENV
 from jobtui.errors import JobtuiError, UserError
+from jobtui.text import one_line
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
@@ -36,21 +37,13 @@ class CliError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(one_line(message))
+        super().__init__(one_line(message) or "unknown error")
         if exit_code is not None:
             self.exit_code = exit_code
 
     def show(self, file: Any = None) -> None:  # noqa: D102 - click's hook
         prefix = "internal error" if self.exit_code == EXIT_INTERNAL else "error"
         click.echo(f"jobtui: {prefix}: {self.message}", err=True)
-
-
-def one_line(message: object) -> str:
-    """A message made inert and folded onto one line."""
-    from jobtui.cli.output import sanitize
-
-    text = " ".join(str(message).split("\n")).strip()
-    return sanitize(text.replace("\r", " ").replace("\t", " ")) or "unknown error"
 
 
 def translate(exc: BaseException) -> CliError | None:

@@ -1,15 +1,13 @@
-"""Table and JSON rendering of engine records, and making untrusted text inert.
+"""Table and JSON rendering of engine records for the command line.
 
-Job names, commands, feedback and log lines come from scripts and operators:
-before they reach a terminal, :func:`sanitize` turns every control character into
-a visible escape, so no output can move the cursor, change colours or retitle
+Every cell and field goes through :func:`jobtui.text.inert`, so no job name,
+command, feedback or log line can move the cursor, change colours or retitle
 the window.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from jobtui.text import inert
 
 if TYPE_CHECKING:
     from jobtui.engine.records import Page
@@ -26,39 +26,6 @@ T = TypeVar("T")
 DEFAULT_WIDTH = 80  # columns a table fits when the output is not a terminal
 ELLIPSIS = "…"
 MIN_COLUMN = 6  # a shrinking column keeps at least this many characters (or its header's)
-
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f"  # C0 except tab, DEL, C1
-    "\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"  # zero-width, line separators, bidi controls
-    "\ud800-\udfff]"  # lone surrogates (undecodable bytes kept with surrogateescape)
-)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
-        return f"\\x{code - 0xDC00:02x}"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
-
-
-def sanitize(text: object) -> str:
-    """Text with control characters replaced by visible escapes such as ``\\x1b``.
-
-    Tab stays; every other C0 control, DEL, the C1 range (0x80-0x9f), bidi and
-    zero-width controls and undecodable bytes become ``\\xNN`` or ``\\uNNNN``.
-    """
-    if text is None:
-        return ""
-    value = text if isinstance(text, str) else str(text)
-    return _UNSAFE.sub(_escape, value)
-
-
-def cell(value: object) -> str:
-    """One table cell: inert, on one line, tabs as spaces."""
-    return sanitize(value).replace("\t", " ")
-
 
 # --- writing ---------------------------------------------------------------------
 
@@ -126,7 +93,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, flex: Seq
         right: indexes of right-aligned (numeric) columns.
         max_width: columns to fit (default: :func:`width`).
     """
-    cells = [[cell(v) for v in row] for row in rows]
+    cells = [[inert(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, text in enumerate(row):
@@ -164,7 +131,7 @@ def _line(values: Sequence[str], widths: list[int], right: Sequence[int]) -> str
 
 def fields(pairs: Iterable[tuple[str, object]]) -> str:
     """A record as ``key: value`` lines (the text form of ``show``)."""
-    items = [(k, cell(v)) for k, v in pairs]
+    items = [(k, inert(v)) for k, v in pairs]
     size = max((len(k) for k, _ in items), default=0)
     return "\n".join(f"{(k + ':').ljust(size + 1)} {v}".rstrip() for k, v in items)
 
@@ -177,25 +144,3 @@ def when(moment: datetime | None, *, full: bool = False) -> str:
         return "-"
     local = moment.astimezone()
     return local.strftime("%Y-%m-%d %H:%M:%S %Z" if full else "%m-%d %H:%M")
-
-
-def duration(seconds: float | None) -> str:
-    """``850ms``, ``12.3s``, ``4m05s``, ``2h03m``, or ``-``."""
-    if seconds is None:
-        return "-"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def age(moment: datetime | None, now: datetime) -> str:
-    """How long ago a moment was: ``3s``, ``4m05s``..."""
-    if moment is None:
-        return "-"
-    return duration(max(0.0, (now - moment).total_seconds())) + " ago"

@@ -12,18 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from jobtui.cli.options import json_option, pass_settings, priority_value, run_id, run_ids, whole
-from jobtui.cli.output import (
-    cell,
-    duration,
-    emit,
-    emit_json,
-    gather,
-    records_json,
-    sanitize,
-    table,
-    when,
-)
+from jobtui.cli.output import emit, emit_json, gather, records_json, table, when
 from jobtui.errors import UserError
+from jobtui.text import Tabs, duration, inert
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
@@ -110,7 +101,7 @@ def _outcome(view: RunView) -> str:
     if view.duration is not None:
         text += f" in {duration(view.duration)}"
     if view.feedback:
-        text += f": {cell(view.feedback)}"
+        text += f": {inert(view.feedback)}"
     return text
 
 
@@ -131,10 +122,10 @@ def notify(settings: Settings, event: str, command_text: str, as_json: bool) -> 
         emit_json({"event": result.event, "id": result.id, "jobs": list(result.jobs), "runs": list(result.runs)})
         return
     if not result.runs:
-        emit(f"no enabled job listens to {cell(result.event)}")
+        emit(f"no enabled job listens to {inert(result.event)}")
         return
     for ident, job in zip(result.runs, result.jobs, strict=False):
-        emit(f"{ident}\t{cell(job)}")
+        emit(f"{ident}\t{inert(job)}")
 
 
 @click.command("notifications")
@@ -154,8 +145,8 @@ def notifications_list(settings: Settings, unmatched: bool, limit: str, as_json:
         emit("no notifications received")
         return
     emit(table(["ID", "AT", "EVENT", "RUNS", "COMMAND"],
-               [[str(v.id), when(v.at), cell(v.event),
-                 ", ".join(f"#{r}" for r in v.runs) if v.runs else "none matched", cell(v.command)]
+               [[str(v.id), when(v.at), inert(v.event),
+                 ", ".join(f"#{r}" for r in v.runs) if v.runs else "none matched", inert(v.command)]
                 for v in views]))
 
 
@@ -216,7 +207,7 @@ def runs_list(settings: Settings, statuses: tuple[str, ...], job_name: str | Non
     if not views:
         emit("no runs")
         return
-    rows = [(v.id, v.job, v.status.value, v.trigger, when(v.queued_at), duration(v.duration), v.feedback or "")
+    rows = [(v.id, v.job, v.status.value, v.trigger, when(v.queued_at), duration(v.duration) or "-", v.feedback or "")
             for v in views]
     emit(table(("ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "TOOK", "FEEDBACK"), rows,
                flex=(1, 6), right=(0, 5)))
@@ -235,7 +226,7 @@ def retry(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
         emit_json(records_json(views))
         return
     for view in views:
-        emit(f"{view.id}\t{cell(view.job)} (retry of #{view.retry_of}, attempt {view.attempt})")
+        emit(f"{view.id}\t{inert(view.job)} (retry of #{view.retry_of}, attempt {view.attempt})")
 
 
 @click.command("remove")
@@ -324,7 +315,7 @@ def queue_set(settings: Settings, name: str, interval: str | None, concurrency: 
     if as_json:
         emit_json(view.to_json())
         return
-    emit(f"queue {sanitize(view.name)}: concurrency {view.concurrency}, interval {view.interval:g}s"
+    emit(f"queue {inert(view.name)}: concurrency {view.concurrency}, interval {view.interval:g}s"
          + (", paused" if view.paused else ""))
 
 
@@ -406,4 +397,4 @@ def _print_lines(lines: list[LogLine], *, as_json: bool) -> None:
 def _format_line(line: LogLine) -> str:
     mark = "! " if line.stderr else ""
     level = "" if line.level.name == "INFO" else f"[{line.level.name.lower()}] "
-    return f"{mark}{level}{sanitize(line.text)}"
+    return f"{mark}{level}{inert(line.text, tabs=Tabs.KEEP)}"

@@ -48,6 +48,7 @@ from jobtui.engine.records import RunView
 from jobtui.engine.states import RunState
 from jobtui.errors import UserError
 from jobtui.store import Job, Run, database
+from jobtui.text import inert
 
 log = logging.getLogger("jobtui")
 
@@ -152,8 +153,8 @@ def needs_report(job: Mapping[str, Any], status: RunState | str) -> bool:
 
 
 def _clean(text: str | None, limit: int = 4000) -> str:
-    """Text safe to quote: control characters (escape sequences included) dropped."""
-    value = "".join(ch for ch in (text or "") if ch in "\t\n" or ch.isprintable())
+    """Text safe to quote: inert (:func:`jobtui.text.inert`) and at most ``limit`` characters."""
+    value = inert(text)
     return value if len(value) <= limit else value[:limit] + "…"
 
 

@@ -19,9 +19,10 @@ from jobtui import engine
 from jobtui.config import DEBUG_ENV, Settings
 from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
-from jobtui.ui.format import describe_error, sanitize
+from jobtui.ui.format import describe_error
 from jobtui.ui.messages import Connected
 from jobtui.ui.screens.main import MainScreen
+from jobtui.text import inert
 
 CRASH_LOG = "dashboard-errors.log"
 """Where, in the data directory, the traceback of a dashboard bug goes."""
@@ -170,5 +171,5 @@ class JobtuiApp(App[None]):
             self.main_screen.refresh_data(force=True)
 
     def on_start_failed(self, message: StartFailed) -> None:
-        self.notify(sanitize(message.text), title="error", severity="error", markup=False, timeout=10)
+        self.notify(inert(message.text), title="error", severity="error", markup=False, timeout=10)
         self.main_screen.query_one("#agent-bar").show_problem(message.text)  # type: ignore[attr-defined]

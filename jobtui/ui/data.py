@@ -18,8 +18,9 @@ from textual.message import Message
 
 from jobtui import engine
 from jobtui.engine import AgentView, ChangeToken, QueueView, RunState
-from jobtui.ui.format import describe_error, sanitize
+from jobtui.ui.format import describe_error
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
+from jobtui.text import inert
 
 PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 
@@ -74,7 +75,7 @@ def load_tab(request: Request, agents: list[AgentView] | None = None,
         found = engine.agents() if agents is None else agents
         if text:
             needle = text.lower()
-            found = [a for a in found if needle in sanitize(f"{a.name} {a.host} {a.state.value}").lower()]
+            found = [a for a in found if needle in inert(f"{a.name} {a.host} {a.state.value}").lower()]
         if request.status:
             found = [a for a in found if a.state.value == request.status]
         rows = tuple(found[offset:offset + PAGE])

@@ -1,18 +1,15 @@
-"""Pure text helpers for the dashboard: escaping untrusted text, times, bars and states.
+"""Pure text helpers for the dashboard: cells, bars, states and schedules.
 
 Nothing here touches Textual or the database, so every function is a plain
 value-in, value-out call that tests can pin without running an app.
 
 Untrusted text (job names, commands, feedback, log lines) goes through
-:func:`sanitize` before it is shown: control characters become visible escapes
-such as ``\\x1b``, so no terminal sequence hidden in a script's output can move
-the cursor, set the window title or write the clipboard. It is then wrapped in a
-:class:`rich.text.Text` (see :func:`cell`), which Textual never parses as markup.
+:func:`jobtui.text.inert` before it is shown, then into a :class:`rich.text.Text`
+(see :func:`cell`), which Textual never parses as markup.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -20,50 +17,7 @@ from rich.text import Text
 
 from jobtui.engine import AgentState, AgentView, RunState, Schedule
 from jobtui.errors import JobtuiError
-
-
-def _escape_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
-        table[code] = f"\\x{code:02x}"
-    # Bidirectional overrides and isolates can reorder what the operator reads.
-    for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]:
-        table[code] = f"\\u{code:04x}"
-    table[ord("\t")] = "\t"
-    return table
-
-
-_ESCAPES = _escape_table()
-_SURROGATES = re.compile("[\ud800-\udfff]")
-_ONE_LINE = {**_ESCAPES, ord("\t"): " "}
-TAB_SIZE = 8  # columns a tab stop spans in the log popup
-
-
-def sanitize(text: str | None, *, tabs: bool = False) -> str:
-    """Make untrusted text inert: every control character becomes a visible escape.
-
-    C0 controls (except tab), ESC, DEL, the C1 range 0x80-0x9f and bidirectional
-    overrides are replaced by ``\\xNN`` / ``\\uNNNN``; a surrogate or other
-    unencodable code point becomes U+FFFD.
-
-    Args:
-        text: the untrusted text (None gives "").
-        tabs: keep tabs, expanded to spaces (log lines); otherwise a tab becomes one space.
-
-    Returns:
-        Text that is safe to hand to a terminal renderer.
-    """
-    if not text:
-        return ""
-    if tabs:
-        clean = text.translate(_ESCAPES)
-        if "\t" in clean:
-            clean = clean.expandtabs(TAB_SIZE)
-    else:
-        clean = text.translate(_ONE_LINE)
-    if not clean.isascii():
-        clean = _SURROGATES.sub("\ufffd", clean)
-    return clean
+from jobtui.text import inert
 
 
 def describe_error(error: BaseException) -> str:
@@ -75,59 +29,8 @@ def describe_error(error: BaseException) -> str:
 
 
 def cell(text: str | None, style: str = "") -> Text:
-    """A table cell from untrusted text: sanitized, never parsed as markup."""
-    return Text(sanitize(text), style=style, no_wrap=True, overflow="ellipsis")
-
-
-# --- times -------------------------------------------------------------------
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """A duration in the largest two units: ``0.4s``, ``12s``, ``3m05s``, ``1h02m``, ``2d03h``."""
-    if seconds is None:
-        return ""
-    seconds = max(0.0, float(seconds))
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = int(round(seconds))
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours:02d}h"
-
-
-def _short(seconds: float) -> str:
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
-
-
-def fmt_age(moment: datetime | None, now: datetime) -> str:
-    """How long ago: ``12s ago``, ``3m ago``, ``2h ago``, ``5d ago`` (empty for None)."""
-    if moment is None:
-        return ""
-    return f"{_short((now - moment).total_seconds())} ago"
-
-
-def fmt_until(moment: datetime | None, now: datetime) -> str:
-    """How long until: ``in 40s``, ``in 3m``, ``in 2h`` (``due`` when past)."""
-    if moment is None:
-        return ""
-    delta = (moment - now).total_seconds()
-    if delta <= 0:
-        return "due"
-    return f"in {_short(delta)}"
+    """A table cell from untrusted text: inert, never parsed as markup."""
+    return Text(inert(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 # --- bars --------------------------------------------------------------------

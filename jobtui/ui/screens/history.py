@@ -18,10 +18,11 @@ from jobtui.clock import utc_now
 from jobtui.engine import JobView, RunState, close_thread_connection
 from jobtui.errors import NotFound
 from jobtui.ui.data import Request, load_tab
-from jobtui.ui.format import describe_error, fmt_until, local_zone, sanitize, schedule_zones
+from jobtui.ui.format import describe_error, local_zone, schedule_zones
 from jobtui.ui.messages import HistoryLoaded, OperationFailed
 from jobtui.ui.screens.operations import Operations
 from jobtui.ui.widgets import JobRunsTable, KeyBar, RowContext
+from jobtui.text import inert, until
 
 STATES: tuple[str | None, ...] = (None, "running", "queued", "succeeded", "warning", "failed", "timed_out",
                                   "cancelled", "lost")
@@ -35,13 +36,13 @@ def schedule_line(job: JobView | None, now: Any) -> Text:
         return Text("no schedule: runs when queued by hand, a notification or a file", style="dim")
     line = Text()
     line.append("schedule: ", style="dim")
-    line.append(sanitize(job.schedule_text or ""))
+    line.append(inert(job.schedule_text or ""))
     line.append(" · ", style="dim")
-    line.append(sanitize(schedule_zones(job.schedules, local_zone())))
+    line.append(inert(schedule_zones(job.schedules, local_zone())))
     if not job.enabled:
         line.append(" · disabled", style="bold")
     elif job.next_run is not None:
-        line.append(f" · next {fmt_until(job.next_run, now)}", style="dim")
+        line.append(f" · next {until(job.next_run, now)}", style="dim")
     if job.missed:
         line.append(f" · ⚠ {job.missed} fires missed in the last day", style="bold")
     return line
@@ -76,7 +77,7 @@ class HistoryScreen(Operations, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"Latest executions of {sanitize(self.job)}"), id="history-title")
+            yield Static(Text(f"Latest executions of {inert(self.job)}"), id="history-title")
             yield Static("", id="history-schedule")
             yield JobRunsTable(id="history-table")
             yield Static("", id="history-status")
@@ -142,7 +143,7 @@ class HistoryScreen(Operations, ModalScreen[None]):
             self.busy = False
             if message.text != self._problem:
                 self._problem = message.text
-                self.notify(sanitize(message.text), severity="error", markup=False)
+                self.notify(inert(message.text), severity="error", markup=False)
 
     def action_state(self) -> None:
         self.state_index = (self.state_index + 1) % len(STATES)

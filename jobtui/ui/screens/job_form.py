@@ -23,8 +23,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from jobtui import engine
 from jobtui.engine import JobView, Level, close_thread_connection
 from jobtui.errors import JobtuiError
-from jobtui.ui.format import describe_error, local_zone, sanitize
+from jobtui.ui.format import describe_error, local_zone
 from jobtui.ui.screens.confirm import ConfirmScreen
+from jobtui.text import inert
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
 
@@ -182,7 +183,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
 
     def compose(self) -> ComposeResult:
         values = form_values(self.job)
-        title = "Add a job" if self.adding else f"Edit job {sanitize(self.job.name)}"  # type: ignore[union-attr]
+        title = "Add a job" if self.adding else f"Edit job {inert(self.job.name)}"  # type: ignore[union-attr]
         with Vertical():
             yield Static(Text(title), id="form-title")
             # title and buttons are docked, so at 80x24 only the fields scroll and
@@ -315,7 +316,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
     def show_note(self, text: str) -> None:
         """The schedules in words and their zones, under the field (cleared while it is wrong)."""
         label = self.query_one("#note-schedules", Label)
-        label.update(Text(sanitize(text)))
+        label.update(Text(inert(text)))
         label.set_class(bool(text), "-shown")
 
     def show_error(self, key: str | None, problem: str | None) -> None:
@@ -324,7 +325,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
             label = self.query_one(f"#error-{key}" if key else "#form-error", Label)
         except Exception:  # noqa: BLE001 (a field without its own line)
             label = self.query_one("#form-error", Label)
-        label.update(Text(sanitize(problem or "")))
+        label.update(Text(inert(problem or "")))
         label.set_class(bool(problem), "-shown")
         if problem and key and self.focused is not None and self.focused.id == f"field-{key}":
             label.scroll_visible(animate=False)  # the message under the field being typed in
@@ -384,5 +385,5 @@ class JobFormScreen(ModalScreen[JobView | None]):
             if discard:
                 self.dismiss(None)
 
-        what = "the new job" if self.adding else f"job {sanitize(self.job.name)}"  # type: ignore[union-attr]
+        what = "the new job" if self.adding else f"job {inert(self.job.name)}"  # type: ignore[union-attr]
         self.app.push_screen(ConfirmScreen(Text(f"Discard the changes to {what}?"), yes="Discard"), answered)

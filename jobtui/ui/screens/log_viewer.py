@@ -28,13 +28,7 @@ from textual.worker import get_current_worker
 from jobtui import engine
 from jobtui.clock import utc_now
 from jobtui.engine import Level, RunState, RunView, close_thread_connection
-from jobtui.ui.format import (
-    describe_error,
-    fmt_age,
-    fmt_duration,
-    sanitize,
-    status_label,
-)
+from jobtui.ui.format import describe_error, status_label
 from jobtui.ui.messages import (
     LogGrew,
     LogIndex,
@@ -46,6 +40,7 @@ from jobtui.ui.messages import (
 )
 from jobtui.ui.widgets import KeyBar, LogView
 from jobtui.ui.widgets.log_view import INDEX_TYPE
+from jobtui.text import age, duration, inert
 
 POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
 TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
@@ -312,7 +307,7 @@ class LogScreen(ModalScreen[None]):
         if not self.hits:
             self.hit = -1
             self.view.set_needle(self.needle, None)
-            self.notify(f"no line contains {sanitize(self.needle)!r}", severity="warning", markup=False)
+            self.notify(f"no line contains {inert(self.needle)!r}", severity="warning", markup=False)
         else:
             top = self.view.number_at(int(self.view.scroll_y)) if self.view.row_count else 0
             self.hit = next((i for i, n in enumerate(self.hits) if n >= top), 0)
@@ -321,10 +316,10 @@ class LogScreen(ModalScreen[None]):
 
     def on_operation_done(self, message: OperationDone) -> None:
         if message.text:
-            self.notify(sanitize(message.text), markup=False)
+            self.notify(inert(message.text), markup=False)
 
     def on_operation_failed(self, message: OperationFailed) -> None:
-        self.notify(sanitize(message.text), severity="error", markup=False)
+        self.notify(inert(message.text), severity="error", markup=False)
 
     # --- actions ----------------------------------------------------------------------
 
@@ -453,20 +448,20 @@ class LogScreen(ModalScreen[None]):
             return
         title = Text()
         title.append(f"#{run.id} ", style="bold")
-        title.append(sanitize(run.job), style="bold")
+        title.append(inert(run.job), style="bold")
         title.append(f" · {status_label(run.status, self.frame)}")
         if run.status == RunState.RUNNING and run.progress is not None:
             title.append(f" {run.progress}%")
         if run.started_at is not None:
             now = utc_now()
             took = run.duration if run.duration is not None else (now - run.started_at).total_seconds()
-            title.append(f" · {fmt_duration(took)} · started {fmt_age(run.started_at, now)}", style="dim")
+            title.append(f" · {duration(took)} · started {age(run.started_at, now)}", style="dim")
         if run.command:
             title.append(" · command: ", style="dim")
-            title.append(sanitize(run.command))
+            title.append(inert(run.command))
         if run.feedback:
             title.append(" · ", style="dim")
-            title.append(sanitize(run.feedback))
+            title.append(inert(run.feedback))
         self.query_one("#log-title", Static).update(title)
 
     def _show_status(self) -> None:
@@ -489,7 +484,7 @@ class LogScreen(ModalScreen[None]):
         """The search term and the current match: ``"error" 3/17``, ``"error" no match`` ('' with no search)."""
         if not self.needle:
             return ""
-        needle = sanitize(self.needle)
+        needle = inert(self.needle)
         if len(needle) > NEEDLE_SHOWN:
             needle = needle[:NEEDLE_SHOWN - 1] + "…"
         if self.searching:

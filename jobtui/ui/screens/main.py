@@ -23,7 +23,6 @@ from textual.worker import get_current_worker
 
 from jobtui.clock import utc_now
 from jobtui.ui.data import PAGE, Load, Request, serve, shown_version
-from jobtui.ui.format import sanitize
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
 from jobtui.ui.screens.operations import Operations
 from jobtui.ui.widgets import (
@@ -38,6 +37,7 @@ from jobtui.ui.widgets import (
     RecordTable,
     RowContext,
 )
+from jobtui.text import inert
 
 TABLES: tuple[type[RecordTable[Any]], ...] = (JobsTable, QueueTable, ExecutedTable, FailedTable, AgentsTable)
 """The tabs, in the order of their number keys."""
@@ -305,7 +305,7 @@ class MainScreen(Operations):
         if table.SORTS:
             parts.append(f"sort {table.SORTS[state.sort % len(table.SORTS)]}")
         if state.text or state.status:
-            shown = " ".join(x for x in (repr(sanitize(state.text)) if state.text else "", state.status or "") if x)
+            shown = " ".join(x for x in (repr(inert(state.text)) if state.text else "", state.status or "") if x)
             parts.append(f"filter {shown}")
         if table.marked:
             parts.append(f"{len(table.marked)} marked")
@@ -317,7 +317,7 @@ class MainScreen(Operations):
                 if queue.interval:
                     flags.append(f"every {queue.interval:g}s")
                 if flags or len(table.context.queues) > 1:
-                    parts.append(f"{sanitize(queue.name)}: {', '.join(flags) or 'running'}")
+                    parts.append(f"{inert(queue.name)}: {', '.join(flags) or 'running'}")
         text = " · ".join(parts)
         if text != self._status_text:  # an update re-lays out the screen: only when it changed
             self._status_text = text

@@ -19,12 +19,13 @@ from textual.screen import Screen
 
 from jobtui import engine
 from jobtui.engine import AgentView, JobView, RunState, RunView, close_thread_connection
-from jobtui.ui.format import describe_error, sanitize
+from jobtui.ui.format import describe_error
 from jobtui.ui.messages import OperationDone, OperationFailed
 from jobtui.ui.screens.confirm import ConfirmScreen
 from jobtui.ui.screens.log_viewer import LogScreen
 from jobtui.ui.screens.prompt import PromptScreen
 from jobtui.ui.widgets.record_table import RecordTable
+from jobtui.text import inert
 
 Done = str | Callable[[Any], str | None] | None
 
@@ -35,7 +36,7 @@ def _ids(runs: Sequence[RunView]) -> str:
 
 
 def _question(*parts: str) -> Text:
-    """A confirmation question; untrusted parts are sanitized, nothing is parsed as markup."""
+    """A confirmation question; untrusted parts are made inert, nothing is parsed as markup."""
     return Text("".join(parts))
 
 
@@ -77,7 +78,7 @@ class Operations(Screen):
 
     def on_operation_done(self, message: OperationDone) -> None:
         if message.text:
-            self.notify(sanitize(message.text), markup=False)
+            self.notify(inert(message.text), markup=False)
         after = getattr(message, "after", None)
         if after is not None:
             after(message.result)
@@ -87,7 +88,7 @@ class Operations(Screen):
         # Textual calls this for each class that defines it (a subclass's handler
         # first); stop() keeps the app's handler, meant for failures of its own, out.
         message.stop()
-        self.notify(sanitize(message.text), title="refused", severity="error", markup=False)
+        self.notify(inert(message.text), title="refused", severity="error", markup=False)
         self.refresh_data(force=True)
 
     def confirm(self, question: Text, then: Callable[[], None], *, yes: str = "Yes") -> None:
@@ -120,7 +121,7 @@ class Operations(Screen):
     def _job_saved(self, verb: str) -> Callable[[JobView | None], None]:
         def saved(job: JobView | None) -> None:
             if job is not None:
-                self.notify(f"{verb} job {sanitize(job.name)}", markup=False)
+                self.notify(f"{verb} job {inert(job.name)}", markup=False)
                 self.refresh_data(force=True)
 
         return saved
@@ -128,7 +129,7 @@ class Operations(Screen):
     def op_jobs_remove(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         name = records[0].name
         self.confirm(
-            _question("Remove job ", sanitize(name), " and its queued runs?\n"
+            _question("Remove job ", inert(name), " and its queued runs?\n"
                       "Its finished runs stay in the history."),
             lambda: self.engine_call(lambda: engine.remove_job(name),
                                      lambda n: f"removed job {name} ({n} queued runs removed)"),
@@ -143,7 +144,7 @@ class Operations(Screen):
                                  lambda run: f"queued run #{run.id} of {name}")
 
         self.app.push_screen(PromptScreen(
-            _question("Run ", sanitize(name), " now"),
+            _question("Run ", inert(name), " now"),
             hint="Command text the script gets as JOBTUI_COMMAND (may be empty). enter: queue · escape: cancel",
             placeholder="command text"), answered)
 
@@ -172,7 +173,7 @@ class Operations(Screen):
         of = f" of {jobs[0]}" if len(jobs) == 1 else f" of {len(jobs)} jobs"
         what = f"run {_ids(runs)}{of}" if len(runs) == 1 else f"{len(runs)} runs{of} ({_ids(runs)})"
         self.confirm(
-            _question("Delete ", sanitize(what), f" and {'its log' if len(runs) == 1 else 'their logs'} permanently?"),
+            _question("Delete ", inert(what), f" and {'its log' if len(runs) == 1 else 'their logs'} permanently?"),
             lambda: self.engine_call(lambda: engine.remove(ids), lambda n: f"deleted {n} run(s)",
                                      after=lambda _: table.action_clear_marks()),
             yes="Delete")
@@ -241,7 +242,7 @@ class Operations(Screen):
                                  lambda q: f"queue {q.name}: {q.interval:g} s between runs")
 
         self.app.push_screen(PromptScreen(
-            _question("Seconds between two runs of queue ", sanitize(name)), value=value,
+            _question("Seconds between two runs of queue ", inert(name)), value=value,
             hint="0: no pause. enter: save · escape: cancel", check=lambda text: engine.interval_value(text.strip() or 0)), answered)
 
     def op_queue_pause(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
@@ -265,7 +266,7 @@ class Operations(Screen):
     def op_agents_drain(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]
         self.confirm(
-            _question("Drain agent ", sanitize(agent.name), "?\nIt finishes its current run, then stops."),
+            _question("Drain agent ", inert(agent.name), "?\nIt finishes its current run, then stops."),
             lambda: self.engine_call(lambda: engine.control_agent(agent.name, drain=True),
                                      f"asked {agent.name} to drain"),
             yes="Drain")
@@ -283,6 +284,6 @@ class Operations(Screen):
     def op_agents_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]
         if agent.current_run is None:
-            self.notify(f"{sanitize(agent.name)} is not running anything", severity="warning", markup=False)
+            self.notify(f"{inert(agent.name)} is not running anything", severity="warning", markup=False)
             return
         self.open_log(agent.current_run)

@@ -12,7 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from jobtui.ui.format import describe_error, sanitize
+from jobtui.ui.format import describe_error
+from jobtui.text import inert
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -65,7 +66,7 @@ class PromptScreen(ModalScreen[str | None]):
                 self.check(event.value)
             except Exception as error:  # noqa: BLE001 (shown under the field, never a traceback)
                 error_label = self.query_one("#prompt-error", Label)
-                error_label.update(Text(sanitize(describe_error(error))))
+                error_label.update(Text(inert(describe_error(error))))
                 error_label.add_class("-shown")
                 return
         self.dismiss(event.value)

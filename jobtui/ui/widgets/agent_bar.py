@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from jobtui.engine import AgentView
-from jobtui.ui.format import pending_request, sanitize
+from jobtui.ui.format import pending_request
+from jobtui.text import inert
 
 MIN_LABEL = 12  # cells below which the database is left out rather than cut
 
@@ -48,7 +49,7 @@ class AgentBar(Widget):
         text.append("jobtui", style="bold")
         text.append(" · ", style="dim")
         if self.problem:
-            text.append(sanitize(self.problem), style="bold reverse")
+            text.append(inert(self.problem), style="bold reverse")
         elif not self.agents:
             text.append("no agent serves this database", style="bold")
         else:
@@ -56,9 +57,9 @@ class AgentBar(Widget):
             for index, agent in enumerate(self.agents):
                 if index:
                     text.append(", ")
-                text.append(sanitize(agent.name))
+                text.append(inert(agent.name))
                 text.append(f" ({pending_request(agent) or agent.state.value})", style="dim")
-        label = sanitize(self.db_label)
+        label = inert(self.db_label)
         room = self.content_region.width - text.cell_len - 3
         if room >= MIN_LABEL:
             if len(label) > room:

@@ -7,14 +7,9 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import AgentState, AgentView
-from jobtui.ui.format import (
-    AGENT_CLASS,
-    SPINNER,
-    fmt_age,
-    pending_request,
-    sanitize,
-)
+from jobtui.ui.format import AGENT_CLASS, SPINNER, pending_request
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+from jobtui.text import age, inert
 
 
 def state_cell(agent: AgentView, frame: int) -> Cell:
@@ -65,12 +60,12 @@ class AgentsTable(RecordTable[AgentView]):
     def cells_of(self, record: AgentView, ctx: RowContext) -> tuple[Cell, ...]:
         return (
             state_cell(record, ctx.frame),
-            (sanitize(record.name), "accent"),
-            (sanitize(record.host), ""),
+            (inert(record.name), "accent"),
+            (inert(record.host), ""),
             (str(record.pid), "muted"),
             ("" if record.current_run is None else f"#{record.current_run}", ""),
-            (fmt_age(record.heartbeat_at, ctx.now), "muted"),
+            (age(record.heartbeat_at, ctx.now), "muted"),
             (str(record.done), ""),
             (str(record.failed), "error" if record.failed else ""),
-            (sanitize(", ".join(record.queues) or "all"), ""),
+            (inert(", ".join(record.queues) or "all"), ""),
         )

@@ -7,8 +7,9 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from jobtui.engine import RunState, RunView
-from jobtui.ui.format import STATUS_CLASS, fmt_age, fmt_duration, sanitize, status_label
+from jobtui.ui.format import STATUS_CLASS, status_label
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+from jobtui.text import age, duration, inert
 
 RUN_SORTS = ("finished", "newest", "oldest", "job", "status", "duration")
 
@@ -52,12 +53,12 @@ class ExecutedTable(RecordTable[RunView]):
             (status_label(record.status), STATUS_CLASS[record.status]),
             _unread(record),
             (f"#{record.id}", "muted"),
-            (sanitize(record.job), "accent"),
-            (fmt_age(record.finished_at, ctx.now), ""),
-            (fmt_duration(record.duration), ""),
-            (sanitize(record.command), ""),
+            (inert(record.job), "accent"),
+            (age(record.finished_at, ctx.now), ""),
+            (duration(record.duration), ""),
+            (inert(record.command), ""),
             (record.trigger, "muted"),
-            (sanitize(record.feedback), ""),
+            (inert(record.feedback), ""),
         )
 
 
@@ -103,11 +104,11 @@ class FailedTable(RecordTable[RunView]):
             ("", ""),
             _unread(record),
             (f"#{record.id}", "muted"),
-            (sanitize(record.job), "accent"),
-            (fmt_age(record.finished_at, ctx.now), ""),
-            (sanitize(record.feedback), ""),
+            (inert(record.job), "accent"),
+            (age(record.finished_at, ctx.now), ""),
+            (inert(record.feedback), ""),
             ("" if record.exit_code is None else str(record.exit_code), "muted"),
-            (fmt_duration(record.duration), ""),
+            (duration(record.duration), ""),
             (str(record.attempt), "muted"),
         )
 
@@ -149,9 +150,9 @@ class JobRunsTable(RecordTable[RunView]):
             (status_label(record.status, ctx.frame), STATUS_CLASS[record.status]),
             _unread(record),
             (f"#{record.id}", "muted"),
-            (fmt_age(record.queued_at, ctx.now), ""),
-            (fmt_duration(took), ""),
+            (age(record.queued_at, ctx.now), ""),
+            (duration(took), ""),
             (record.trigger, "muted"),
-            (sanitize(record.command), ""),
-            (sanitize(record.feedback), ""),
+            (inert(record.command), ""),
+            (inert(record.feedback), ""),
         )

@@ -7,22 +7,14 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import JobView, RunState
-from jobtui.ui.format import (
-    STATUS_CLASS,
-    fmt_age,
-    fmt_until,
-    missed_mark,
-    sanitize,
-    short_command,
-    sparkline,
-    status_label,
-)
+from jobtui.ui.format import STATUS_CLASS, missed_mark, short_command, sparkline, status_label
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+from jobtui.text import age, inert, until
 
 
 def next_cell(job: JobView, ctx: RowContext) -> Cell:
     """When the job fires next, and a mark if fires were missed in the last day (downtime)."""
-    upcoming = fmt_until(job.next_run, ctx.now)
+    upcoming = until(job.next_run, ctx.now)
     if not job.missed:
         return (upcoming, "" if job.enabled else "dim")
     return (f"{upcoming} {missed_mark(job.missed)}".strip(), "missed")
@@ -78,13 +70,13 @@ class JobsTable(RecordTable[JobView]):
         return (
             status,
             unread,
-            (sanitize(record.name), "accent" if record.enabled else "dim"),
-            (fmt_age(record.last_run_at, ctx.now), dim),
+            (inert(record.name), "accent" if record.enabled else "dim"),
+            (age(record.last_run_at, ctx.now), dim),
             next_cell(record, ctx),
-            (sanitize(record.schedule_text), dim),
-            (sanitize(record.cron), dim),
+            (inert(record.schedule_text), dim),
+            (inert(record.cron), dim),
             (sparkline(record.durations), "accent"),
-            (sanitize(short_command(record.command)), dim),
-            (sanitize(record.queue), dim),
-            (sanitize(record.domain), dim),
+            (inert(short_command(record.command)), dim),
+            (inert(record.queue), dim),
+            (inert(record.domain), dim),
         )

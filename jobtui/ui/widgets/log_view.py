@@ -7,7 +7,7 @@ that window from the database in a worker and hands it back with
 :meth:`LogView.add_lines`. A level filter swaps the identity mapping (row n is
 line n) for an index of the line numbers at or above the level.
 
-Every line is sanitized before it is drawn (see :func:`jobtui.ui.format.sanitize`).
+Every line is sanitized before it is drawn (see :func:`jobtui.text.inert`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.engine import Level, LogLine
-from jobtui.ui.format import sanitize
 from jobtui.ui.widgets.base_style import BaseStyleOnce
 from jobtui.ui.widgets.focus_guard import StaleHideGuard
+from jobtui.text import Tabs, inert
 
 BLOCK = 256  # rows fetched per window request
 CACHE_LINES = 20_000  # lines kept before the cache is trimmed to what is near the screen
@@ -165,7 +165,7 @@ class LogView(BaseStyleOnce, StaleHideGuard, ScrollView, can_focus=True):
         for line in lines:
             self.lines[line.number] = line
             if len(line.text) > widest:
-                widest = max(widest, min(MAX_WIDTH, cell_len(sanitize(line.text, tabs=True))))
+                widest = max(widest, min(MAX_WIDTH, cell_len(inert(line.text, tabs=Tabs.EXPAND))))
         if len(self.lines) > CACHE_LINES:
             self._trim()
         if widest != self._max_width or self.wrap:
@@ -299,12 +299,12 @@ class LogView(BaseStyleOnce, StaleHideGuard, ScrollView, can_focus=True):
         self.post_message(self.WindowWanted(first, last - first + 1, self.level))
 
     def _line_text(self, line: LogLine) -> Text:
-        text = Text(sanitize(line.text, tabs=True), no_wrap=not self.wrap, end="")
+        text = Text(inert(line.text, tabs=Tabs.EXPAND), no_wrap=not self.wrap, end="")
         if line.level != Level.INFO:
             text.stylize(self._style(line.level.name.lower()))
         if self.needle:
             lowered = text.plain.lower()
-            needle = sanitize(self.needle).lower()
+            needle = inert(self.needle).lower()
             start = lowered.find(needle)
             style = self._style("current" if line.number == self.current_hit else "match")
             while needle and start >= 0:
@@ -394,7 +394,7 @@ class LogView(BaseStyleOnce, StaleHideGuard, ScrollView, can_focus=True):
         row = self.row_count - 1
         while row >= 0:
             line = self.lines.get(self.number_at(row))
-            needed = 1 if line is None else max(1, -(-cell_len(sanitize(line.text, tabs=True)) // body))
+            needed = 1 if line is None else max(1, -(-cell_len(inert(line.text, tabs=Tabs.EXPAND)) // body))
             if used + needed > height:
                 break
             used += needed

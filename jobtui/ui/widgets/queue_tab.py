@@ -7,16 +7,9 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import RunState, RunView
-from jobtui.ui.format import (
-    SPINNER,
-    STATUS_CLASS,
-    fmt_age,
-    fmt_duration,
-    progress_bar,
-    sanitize,
-    status_label,
-)
+from jobtui.ui.format import SPINNER, STATUS_CLASS, progress_bar, status_label
 from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
+from jobtui.text import age, duration, inert
 
 BAR_WIDTH = 10  # cells of the progress bar
 
@@ -34,7 +27,7 @@ def progress_cell(run: RunView, ctx: RowContext) -> Cell:
     elapsed = (ctx.now - run.started_at).total_seconds()
     fraction = min(0.99, elapsed / expected)
     left = max(0.0, expected - elapsed)
-    return (f"{progress_bar(fraction, BAR_WIDTH)} ~{fmt_duration(left)}", "running")
+    return (f"{progress_bar(fraction, BAR_WIDTH)} ~{duration(left)}", "running")
 
 
 class QueueTable(RecordTable[RunView]):
@@ -82,12 +75,12 @@ class QueueTable(RecordTable[RunView]):
 
     def cells_of(self, record: RunView, ctx: RowContext) -> tuple[Cell, ...]:
         running = record.status == RunState.RUNNING
-        elapsed = fmt_duration((ctx.now - record.started_at).total_seconds()) if (
+        elapsed = duration((ctx.now - record.started_at).total_seconds()) if (
             running and record.started_at) else ""
         if record.status == RunState.QUEUED and record.not_before and record.not_before > ctx.now:
             elapsed = "backoff"
         queue = ctx.queues.get(record.queue)
-        queue_text = sanitize(record.queue) + (" ⏸" if queue is not None and queue.paused else "")
+        queue_text = inert(record.queue) + (" ⏸" if queue is not None and queue.paused else "")
         prio = f"{record.priority}" + ("!" if record.urgent else "")
         status: Cell = (status_label(record.status, ctx.frame), STATUS_CLASS[record.status])
         if record.cancel_requested:  # asked; the agent has not killed it yet
@@ -95,12 +88,12 @@ class QueueTable(RecordTable[RunView]):
         return (
             status,
             (f"#{record.id}", "muted"),
-            (sanitize(record.job), "accent"),
+            (inert(record.job), "accent"),
             (elapsed, ""),
             progress_cell(record, ctx),
             (queue_text, "warning" if queue is not None and queue.paused else ""),
             (prio, ""),
-            (sanitize(record.command), ""),
-            (fmt_age(record.queued_at, ctx.now), "muted"),
-            (sanitize(record.feedback), ""),
+            (inert(record.command), ""),
+            (age(record.queued_at, ctx.now), "muted"),
+            (inert(record.feedback), ""),
         )

@@ -39,7 +39,7 @@ from jobtui.ui.widgets.focus_guard import StaleHideGuard
 R = TypeVar("R")
 
 Cell = tuple[str, str]
-"""A cell as plain (already sanitized) text and a style class ("" for none)."""
+"""A cell as plain (already inert) text and a style class ("" for none)."""
 
 CELL_PADDING = 1  # blank cells on each side of a column
 
