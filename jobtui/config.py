@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jobtui.errors import UserError
 
@@ -142,3 +143,11 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
         except (TypeError, ValueError) as exc:
             raise UserError(f"{origin}: setting {key!r}: {exc}") from None
     return replace(settings, **changes)
+
+
+def redact(url: str) -> str:
+    """A database URL with any password hidden, for messages and the dashboard's header."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url

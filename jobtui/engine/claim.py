@@ -21,19 +21,19 @@ from jobtui.engine.logs import PendingChunk, insert_chunks
 from jobtui.engine.runner import Outcome, group_members
 from jobtui.engine.runs import new_run
 from jobtui.engine.states import RESULT_FAILED, RunState, Trigger
-from jobtui.store import Agent, Job, Run, database, is_postgres
+from jobtui.store import Agent, Job, Run, backend, database
 
 CLAIM_LOCK_ID = 0x6A6F6263  # "jobc": PostgreSQL advisory lock held for the length of a claim
 MAX_BACKOFF = 3600.0  # seconds: retries never wait longer than this
 
 _CANDIDATE = """
 SELECT r.id FROM run r JOIN queue q ON q.name = r.queue
-WHERE r.status = 'queued' AND r.not_before <= {p} AND q.paused = {false}
+WHERE r.status = 'queued' AND r.not_before <= ? AND q.paused = {false}
   {queue_filter}
   AND (SELECT COUNT(*) FROM run x WHERE x.queue = r.queue AND x.status = 'running') < q.concurrency
-  AND (r.lane = 0 OR q.last_finished_at IS NULL OR q.last_finished_at + q.interval <= {p})
+  AND (r.lane = 0 OR q.last_finished_at IS NULL OR q.last_finished_at + q.interval <= ?)
 ORDER BY r.lane, r.urgent_at, r.priority DESC, r.id
-LIMIT 1
+LIMIT 1{lock}
 """
 
 
@@ -45,26 +45,19 @@ class Claimed:
     job: dict[str, Any] | None
 
 
-def _sql(text: str) -> str:
-    """A statement written with ``?`` placeholders, in the current backend's style."""
-    return text.replace("?", "%s") if is_postgres() else text
-
-
 def _execute(text: str, params: Sequence[Any] = ()):
-    return database.execute_sql(_sql(text), params)
+    return backend().execute(text, params)
 
 
-def _claim_sql(queues: Sequence[str]) -> tuple[str, int]:
-    pg = is_postgres()
-    p = "%s" if pg else "?"
-    queue_filter = f"AND r.queue IN ({', '.join([p] * len(queues))})" if queues else ""
-    candidate = _CANDIDATE.format(p=p, false="false" if pg else "0", queue_filter=queue_filter)
-    if pg:
-        candidate = candidate.rstrip() + " FOR UPDATE OF r SKIP LOCKED"
-    sql = (f"UPDATE run SET status = 'running', agent = {p}, started_at = {p}, lease_until = {p}, "
-           f"progress = NULL WHERE id = ({candidate}) AND status = 'queued' "
-           f"RETURNING *, (SELECT interval FROM queue WHERE queue.name = run.queue) AS queue_interval")
-    return sql, len(queues)
+def _claim_sql(queues: Sequence[str]) -> str:
+    dialect = backend()
+    queue_filter = f"AND r.queue IN ({', '.join('?' * len(queues))})" if queues else ""
+    candidate = _CANDIDATE.format(false=dialect.false, queue_filter=queue_filter,
+                                  lock=dialect.skip_locked("r")).rstrip()
+    return dialect.sql(
+        f"UPDATE run SET status = 'running', agent = ?, started_at = ?, lease_until = ?, "
+        f"progress = NULL WHERE id = ({candidate}) AND status = 'queued' "
+        f"RETURNING *, (SELECT interval FROM queue WHERE queue.name = run.queue) AS queue_interval")
 
 
 def _row_dict(cursor) -> dict[str, Any] | None:
@@ -76,11 +69,9 @@ def _row_dict(cursor) -> dict[str, Any] | None:
 
 def claim_in_transaction(agent: str, queues: Sequence[str], lease: float, now: float) -> Claimed | None:
     """Claim the next run for ``agent`` inside the caller's write transaction."""
-    if is_postgres():
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (CLAIM_LOCK_ID,))
-    sql, _ = _claim_sql(queues)
+    backend().lock(database, CLAIM_LOCK_ID)
     params: list[Any] = [agent, now, now + lease, now, *queues, now]
-    row = _row_dict(database.execute_sql(sql, params))
+    row = _row_dict(database.execute_sql(_claim_sql(queues), params))
     if row is None:
         return None
     job = None

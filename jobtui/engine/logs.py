@@ -18,7 +18,7 @@ import peewee
 
 from jobtui.engine.records import LogLine
 from jobtui.engine.states import Level
-from jobtui.store import LogChunk, Run, database, is_postgres
+from jobtui.store import LogChunk, Run, backend, database
 
 _LEVEL_CODES = {Level.VERBOSE: "v", Level.DEBUG: "d", Level.INFO: "i", Level.WARNING: "w", Level.ERROR: "e"}
 CODE = {(level, False): code for level, code in _LEVEL_CODES.items()}
@@ -61,9 +61,7 @@ def insert_chunks(run_id: int, chunks: list[PendingChunk]) -> None:
             for c in chunks if c.lines]
     if not rows:
         return
-    sql = 'INSERT INTO log_chunk ("run_id", "seq", "count", "levels", "data") VALUES (?, ?, ?, ?, ?)'
-    if is_postgres():
-        sql = sql.replace("?", "%s")
+    sql = backend().sql('INSERT INTO log_chunk ("run_id", "seq", "count", "levels", "data") VALUES (?, ?, ?, ?, ?)')
     # executemany on the raw cursor: several times faster than building an insert_many query.
     database.cursor().executemany(sql, rows)
 

@@ -42,7 +42,7 @@ from jobtui.engine.records import to_datetime
 from jobtui.engine.runs import new_runs_by_key, run_row
 from jobtui.engine.states import ACTIVE, Trigger
 from jobtui.errors import UserError
-from jobtui.store import Job, Run, ScheduleFire, database
+from jobtui.store import Job, Run, ScheduleFire, backend, database
 
 log = logging.getLogger("jobtui")
 
@@ -458,10 +458,8 @@ class Scheduler:
                      if key in existing or key in inserted]
             if links:
                 table = ScheduleFire._meta.table_name
-                mark = database.param
-                database.cursor().executemany(
-                    f'UPDATE "{table}" SET "run_id" = {mark} WHERE "job_name" = {mark} AND "fire_at" = {mark}',
-                    links)
+                database.cursor().executemany(backend().sql(
+                    f'UPDATE "{table}" SET "run_id" = ? WHERE "job_name" = ? AND "fire_at" = ?'), links)
         for entry in chunk:
             entry.since = max(entry.since, now)
             self._schedule(entry)

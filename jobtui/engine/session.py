@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from jobtui.config import Settings
-from jobtui.store import connect, database
+from jobtui.store import close_connection, connect, database
 
 _lock = threading.Lock()
 _url: str | None = None
@@ -28,9 +28,8 @@ def open_store(settings: Settings | str) -> None:
 
 
 def close_thread_connection() -> None:
-    """Close this thread's connection (workers call it when they end)."""
-    if database.obj is not None and not database.is_closed():
-        database.close()
+    """Close this thread's connection (workers and service threads call it when they end)."""
+    close_connection()
 
 
 def close_store() -> None:

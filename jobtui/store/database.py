@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
 
+from jobtui.config import redact
 from jobtui.errors import UserError
 
 database = peewee.DatabaseProxy()
@@ -94,22 +95,19 @@ def open_database(url: str) -> peewee.Database:
     raise UserError(f"database URL {url!r}: unsupported scheme (use sqlite:/// or postgresql://)")
 
 
-def connect(url: str) -> peewee.Database:
-    """Point :data:`database` at ``url``, create or upgrade the schema, and return it.
+def open_connection(url: str) -> peewee.Database:
+    """Point :data:`database` at ``url`` and connect this thread (no schema work).
 
     Raises:
         UserError: the URL is malformed or the server cannot be reached.
-        SchemaError: the database was written by a newer jobtui.
     """
-    from jobtui.store.schema import ensure_schema
-
     db = open_database(url)
     database.initialize(db)
     deadline = time.monotonic() + BUSY_TIMEOUT
     while True:
         try:
             db.connect(reuse_if_open=True)
-            break
+            return db
         except peewee.OperationalError as exc:
             # Setting WAL on a file another process is creating or recovering can
             # fail at once with "database is locked", without the busy handler.
@@ -118,19 +116,9 @@ def connect(url: str) -> peewee.Database:
                 continue
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise UserError(f"cannot open database {redact(url)}: {first}") from None
-    ensure_schema(db)
-    return db
 
 
-def is_postgres(db: peewee.Database | None = None) -> bool:
-    """Whether the (given or current) database is PostgreSQL."""
-    target = db if db is not None else database.obj
-    return isinstance(target, peewee.PostgresqlDatabase)
-
-
-def redact(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
+def close_connection() -> None:
+    """Close this thread's connection, if it has one (peewee keeps one per thread)."""
+    if database.obj is not None and not database.is_closed():
+        database.close()

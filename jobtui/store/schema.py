@@ -13,6 +13,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator
 
 from jobtui.errors import SchemaError
+from jobtui.store.backend import backend_of
 from jobtui.store.models import ALL_MODELS, Meta
 
 SCHEMA_VERSION = 1
@@ -47,9 +48,7 @@ def ensure_schema(db: peewee.Database) -> None:
             f"understands ({SCHEMA_VERSION}); upgrade jobtui"
         )
     with db.atomic():
-        if isinstance(db, peewee.PostgresqlDatabase):
-            # Serialise concurrent first starts; SQLite's IMMEDIATE lock does this already.
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+        backend_of(db).lock(db, SCHEMA_LOCK_ID)  # serialise concurrent first starts
         version = schema_version(db)  # another process may have just done it
         if version is None:
             db.create_tables(ALL_MODELS, safe=True)

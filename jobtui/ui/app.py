@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from jobtui import engine
-from jobtui.config import DEBUG_ENV, Settings
+from jobtui.config import DEBUG_ENV, Settings, redact
 from jobtui.engine import close_thread_connection
 from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import describe_error
@@ -33,12 +33,7 @@ THEME = "ansi-dark"  # the terminal's own palette
 def db_label(settings: Settings) -> str:
     """The database as the agent bar shows it: a file's path, or the URL without its password."""
     url = settings.db_url
-    if url.startswith("sqlite:///"):
-        return url.removeprefix("sqlite:///")
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else redact(url)
 
 
 def record_crash(data_dir: Path, error: BaseException) -> Path | None:

@@ -10,7 +10,8 @@ import peewee
 import pytest
 
 from jobtui.errors import UserError
-from jobtui.store import connect, database, is_postgres, open_database, redact
+from jobtui.config import redact
+from jobtui.store import POSTGRES, SQLITE, backend, connect, database, open_database
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def test_sqlite_url_creates_the_folder_and_the_file(tmp_path: Path, close_db) ->
     path = tmp_path / "deep" / "er" / "jobs.db"
     db = connect(f"sqlite:///{path}")
     assert isinstance(db, peewee.SqliteDatabase)
-    assert not is_postgres()
+    assert backend() is SQLITE
     assert path.is_file()
     assert Path(db.database) == path
 
@@ -101,7 +102,7 @@ def test_a_transaction_takes_the_write_lock_at_begin(db, tmp_path: Path) -> None
 def test_postgres_url_connects_into_its_own_schema(pg_settings) -> None:
     try:
         db = connect(pg_settings.db_url)
-        assert is_postgres()
+        assert backend() is POSTGRES
         schema = database.execute_sql("SELECT current_schema()").fetchone()[0]
         assert pg_settings.db_url.endswith(f"schema={schema}")
         assert "job" in db.get_tables()
