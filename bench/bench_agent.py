@@ -31,8 +31,8 @@ def bare_loop() -> float:
 def jobtui_agent() -> float:
     from jobtui.config import load_settings
     from jobtui.engine import add_job, open_store
-    from jobtui.engine.agent import Agent
-    from jobtui.engine.runs import new_run
+    from jobtui.engine.agent.agent import Agent
+    from jobtui.engine.runs.operator import new_run
     from jobtui.store import Job, database
 
     with tempfile.TemporaryDirectory() as tmp:

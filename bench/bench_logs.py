@@ -27,7 +27,7 @@ def to_file() -> float:
 def under_jobtui() -> float:
     from jobtui.config import load_settings
     from jobtui.engine import add_job, enqueue, get_run, line_count, open_store, read_lines
-    from jobtui.engine.agent import Agent
+    from jobtui.engine.agent.agent import Agent
     from jobtui.store import database
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -63,7 +63,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_real(seconds: float) -> dict[str, float]:
-    from jobtui.engine.scheduler import Scheduler
+    from jobtui.engine.schedule.scheduler import Scheduler
     from jobtui.store import Run
 
     scheduler = Scheduler()
@@ -98,7 +98,7 @@ def run_real(seconds: float) -> dict[str, float]:
 
 def run_simulated(minutes: float) -> dict[str, float]:
     from jobtui import clock
-    from jobtui.engine.scheduler import Scheduler
+    from jobtui.engine.schedule.scheduler import Scheduler
 
     now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(seconds=1)
     clock.set_clock(lambda: now)
@@ -128,8 +128,8 @@ def run_with_agent(seconds: float, settings) -> dict[str, float]:
     and the CPU of the scheduler thread alone."""
     import threading
 
-    from jobtui.engine.agent import Agent
-    from jobtui.engine.scheduler import Scheduler
+    from jobtui.engine.agent.agent import Agent
+    from jobtui.engine.schedule.scheduler import Scheduler
     from jobtui.store import Run
 
     agent = Agent(settings)

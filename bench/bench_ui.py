@@ -53,8 +53,8 @@ def build(path: Path, jobs: int, runs: int, log_lines: int) -> int:
 
     from jobtui.config import load_settings
     from jobtui.engine import open_store
-    from jobtui.engine.capture import LogCapture
-    from jobtui.engine.logs import insert_chunks
+    from jobtui.engine.logs.capture import LogCapture
+    from jobtui.engine.logs.store import insert_chunks
     from jobtui.store import Job, Queue, Run, database
 
     open_store(load_settings(db=f"sqlite:///{path}"))

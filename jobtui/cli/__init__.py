@@ -18,18 +18,18 @@ from jobtui.cli.options import CliError, translate
 COMMANDS: dict[str, str] = {
     "job": "jobtui.cli.jobs:job",
     "run": "jobtui.cli.runs:run_job",
-    "notify": "jobtui.cli.runs:notify",
-    "notifications": "jobtui.cli.runs:notifications_list",
-    "queue": "jobtui.cli.runs:queue_list",
+    "notify": "jobtui.cli.notify:notify",
+    "notifications": "jobtui.cli.notify:notifications_list",
+    "queue": "jobtui.cli.queues:queue_list",
     "runs": "jobtui.cli.runs:runs_list",
     "retry": "jobtui.cli.runs:retry",
     "remove": "jobtui.cli.runs:remove",
     "cancel": "jobtui.cli.runs:cancel",
     "execute-now": "jobtui.cli.runs:execute_now",
     "priority": "jobtui.cli.runs:priority",
-    "queues": "jobtui.cli.runs:queues_list",
-    "queue-set": "jobtui.cli.runs:queue_set",
-    "logs": "jobtui.cli.runs:logs",
+    "queues": "jobtui.cli.queues:queues_list",
+    "queue-set": "jobtui.cli.queues:queue_set",
+    "logs": "jobtui.cli.logs:logs",
     "agent": "jobtui.cli.agent:agent",
     "agents": "jobtui.cli.agent:agents_list",
     "agent-control": "jobtui.cli.agent:agent_control",
@@ -108,15 +108,14 @@ def dashboard(db: str | None, *, no_agent: bool, demo: bool) -> None:
 
     settings = build_settings(db)
     if demo:
-        skip_postgres_driver("sqlite://")
-        from jobtui.engine.demo import prepare_demo
+        skip_postgres_driver("sqlite://")  # before the engine loads peewee
+        from jobtui import engine
 
-        settings = prepare_demo(settings)
+        settings = engine.prepare_demo(settings)
     else:
         connect(settings)  # a bad URL or a newer schema fails here, as one line
-    from jobtui.engine.session import close_thread_connection
-
-    close_thread_connection()  # the dashboard's workers open their own
+        from jobtui import engine
+    engine.close_thread_connection()  # the dashboard's workers open their own
     try:
         from jobtui.ui import run_dashboard
     except ImportError as exc:  # an incomplete install: say so in one line

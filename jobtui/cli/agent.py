@@ -7,19 +7,18 @@ never loads): the agent loop and the cleanup code are imported inside the comman
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from jobtui.cli.options import json_option, number, pass_settings, seconds, whole
+from jobtui.cli.options import json_option, pass_settings
 from jobtui.cli.output import emit, emit_json, records_json, table
 from jobtui.errors import UserError
 from jobtui.text import age, inert
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
-
-MAX_COUNT = 1_000_000_000  # runs a retention policy may keep; larger values overflow SQL integers
+    from jobtui.engine import CleanupPolicy
 
 
 @click.command("agent")
@@ -37,15 +36,13 @@ def agent(settings: Settings, burst: bool, lease: str | None, queues: tuple[str,
     triggers, loads job files and sends reports."""
     import dataclasses
 
-    from jobtui.engine.session import close_thread_connection
+    from jobtui import engine
 
-    lease_seconds = seconds(lease, "lease", minimum=0.001)
+    lease_seconds = engine.rules.number(lease, "lease", minimum=0.001)
     if jobs_dir is not None:
         settings = dataclasses.replace(settings, jobs=jobs_dir)
-    close_thread_connection()  # checked the URL and the schema; the agent opens its own
-    from jobtui.engine.agent import run_agent
-
-    sys.exit(run_agent(settings, burst=burst, lease=lease_seconds, queues=tuple(queues), name=name))
+    engine.close_thread_connection()  # checked the URL and the schema; the agent opens its own
+    sys.exit(engine.run_agent(settings, burst=burst, lease=lease_seconds, queues=tuple(queues), name=name))
 
 
 @click.command("agents")
@@ -96,28 +93,26 @@ def agent_control(settings: Settings, name: str, pause: bool | None, drain: bool
 def cleanup(settings: Settings, state: str | None, max_age: str | None, max_count: str | None,
             show_policies: bool, as_json: bool) -> None:
     """Delete finished runs and their logs past the retention policies."""
-    from jobtui.engine import cleanup as retention
+    from jobtui import engine
 
     if state is None and (max_age is not None or max_count is not None):
         raise UserError("cleanup: --max-age and --max-count need --set STATE")
     if state is not None:
-        policy = retention.set_policy(state.strip().lower(),
-                                      max_age_days=number(max_age, "max age", unit="days"),
-                                      max_count=whole(max_count, "max count", minimum=0, maximum=MAX_COUNT))
+        policy = engine.set_policy(state, max_age_days=max_age, max_count=max_count)
         if as_json:
             emit_json(policy.to_json())
         else:
             emit(_policy_text(policy))
         return
     if show_policies:
-        views = retention.policies()
+        views = engine.policies()
         if as_json:
             emit_json(records_json(views))
         else:
             for policy in views:
                 emit(_policy_text(policy))
         return
-    report = retention.cleanup()
+    report = engine.cleanup()
     data = {"runs": report.runs, "log_chunks": report.log_chunks, "by_state": dict(report.by_state)}
     if as_json:
         emit_json(data)
@@ -126,7 +121,7 @@ def cleanup(settings: Settings, state: str | None, max_age: str | None, max_coun
     emit(f"deleted {report.runs} run{'s' if report.runs != 1 else ''}" + (f" ({detail})" if detail else ""))
 
 
-def _policy_text(policy: Any) -> str:
+def _policy_text(policy: CleanupPolicy) -> str:
     limits = []
     if policy.max_age_days is not None:
         limits.append(f"older than {policy.max_age_days:g} days")

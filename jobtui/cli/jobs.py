@@ -14,7 +14,7 @@ from jobtui.text import duration, inert
 
 if TYPE_CHECKING:
     from jobtui.config import Settings
-    from jobtui.engine.records import JobView
+    from jobtui.engine import JobView
 
 
 def job_options(func: Any) -> Any:
@@ -72,12 +72,12 @@ def _schedules(cron: list[str] | None, tz: str | None, existing: JobView | None 
 
 
 def _params(pairs: tuple[str, ...], as_json: str | None, existing: dict[str, str] | None = None) -> Any:
-    from jobtui.engine import parse_params
+    from jobtui import engine
 
     if not pairs and as_json is None:
         return None
-    base = parse_params(as_json) if as_json is not None else dict(existing or {})
-    return {**base, **parse_params(list(pairs))}
+    base = engine.rules.params(as_json) if as_json is not None else dict(existing or {})
+    return {**base, **engine.rules.params(list(pairs))}
 
 
 def _fields(kwargs: dict[str, Any], existing: JobView | None = None) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Shared options (``--db``, ``--json``), the settings decorator, and error handling.
+"""Click plumbing shared by every command: ``--db``, ``--json``, the settings decorator, errors.
+
+Values are checked by the engine's rules (:mod:`jobtui.engine.core.rules`), never here.
 
 Every error an operator can cause ends as one line on stderr and exit status 2;
 an unexpected one ends as one line and exit status 1, with ``JOBTUI_DEBUG=1``
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from jobtui.config import DEBUG_ENV
-from jobtui.errors import JobtuiError, UserError
+from jobtui.errors import JobtuiError
 from jobtui.text import one_line
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USAGE = 2  # bad input: an operator's mistake
 EXIT_INTERNAL = 1  # a bug: say so in one line, traceback with JOBTUI_DEBUG=1
-MAX_RUN_ID_DIGITS = 18  # ids stay below 2**63, the database's integer range
+EXIT_INTERRUPTED = 130  # ctrl+c while waiting or following
 
 
 class CliError(click.ClickException):
@@ -159,66 +161,3 @@ def _owns_process() -> bool:
     if spec is not None and spec.name in ("jobtui", "jobtui.__main__"):
         return True
     return os.path.basename(sys.argv[0] if sys.argv else "") == "jobtui"
-
-
-# --- value parsing --------------------------------------------------------------
-
-def run_id(text: str) -> int:
-    """A run id written ``12`` or ``#12``.
-
-    Raises:
-        UserError: anything else.
-    """
-    value = str(text).strip()
-    digits = value[1:] if value.startswith("#") else value
-    if not digits.isdigit() or not digits.isascii():
-        raise UserError(f"run id {text!r}: expected a number")
-    if len(digits) > MAX_RUN_ID_DIGITS:
-        raise UserError(f"run id {text!r}: too large")
-    return int(digits)
-
-
-def run_ids(texts: tuple[str, ...]) -> list[int]:
-    """Several run ids, each checked by :func:`run_id`."""
-    return [run_id(t) for t in texts]
-
-
-def whole(text: str | None, what: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
-    """A whole number given as text, within bounds, or None when not given."""
-    if text is None:
-        return None
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise UserError(f"{what} {text!r}: expected a whole number") from None
-    if minimum is not None and value < minimum:
-        raise UserError(f"{what} {text!r}: must be at least {minimum}")
-    if maximum is not None and value > maximum:
-        raise UserError(f"{what} {text!r}: must be at most {maximum}")
-    return value
-
-
-PRIORITY_LIMIT = 1000  # a run's priority lies within ±this, like a job's
-
-
-def priority_value(text: str | None) -> int | None:
-    """A run priority given as text (``-1000`` to ``1000``), or None when not given."""
-    return whole(text, "priority", minimum=-PRIORITY_LIMIT, maximum=PRIORITY_LIMIT)
-
-
-def number(text: str | None, what: str, *, minimum: float = 0.0, unit: str = "seconds") -> float | None:
-    """A finite number (of ``unit``) at least ``minimum``, given as text, or None when not given."""
-    if text is None:
-        return None
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise UserError(f"{what} {text!r}: expected a number of {unit}") from None
-    if not minimum <= value < float("inf"):
-        raise UserError(f"{what} {text!r}: must be a number of {unit}, at least {minimum:g}")
-    return value
-
-
-def seconds(text: str | None, what: str, *, minimum: float = 0.0) -> float | None:
-    """A number of seconds given as text, or None when not given."""
-    return number(text, what, minimum=minimum, unit="seconds")

@@ -19,7 +19,7 @@ import click
 from jobtui.text import inert
 
 if TYPE_CHECKING:
-    from jobtui.engine.records import Page
+    from jobtui.engine import Page
 
 T = TypeVar("T")
 

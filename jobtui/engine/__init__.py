@@ -1,89 +1,95 @@
-"""The engine: every operation the CLI and the dashboard may call.
+"""The engine: every operation the CLI and the dashboard may call, and the records they return.
 
-Operations take plain values and return frozen records (:mod:`jobtui.engine.records`);
-they raise :class:`jobtui.errors.UserError` with a one-line message on bad input.
-The database must be connected first (:func:`open_store`). Retention is the
-:mod:`jobtui.engine.cleanup` module (``cleanup.cleanup()`` applies the policies).
+Operations take plain values and return frozen records; they raise
+:class:`jobtui.errors.UserError` with a one-line message (and the field it is
+about) on bad input. The database must be connected first (:func:`open_store`).
+
+The folders inside, each importing only the ones below it (``docs/architecture.md``):
+``core`` (states, records, rules, cron: pure) → ``read`` (listings, change token)
+→ ``logs`` → ``jobs`` → ``runs`` → ``schedule`` → ``triggers`` → ``agent``.
 """
 
 import importlib
 from typing import Any
 
-from jobtui.engine.cleanup import CLEANUP_EVERY, policies, set_policies, set_policy
-from jobtui.engine.jobs import (
-    add_job,
-    clean_fields,
-    edit_job,
-    export_jobs,
-    import_jobs,
-    load_toml,
-    parse_params,
-    remove_job,
-    set_enabled,
-    validate_name,
-)
-from jobtui.engine.logs import iter_lines, line_count, line_numbers, read_lines, search
-from jobtui.engine.queries import (
-    agents,
-    change_token,
-    executed_page,
-    expected_durations,
-    failed_page,
-    get_job,
-    jobs_page,
-    live_agents,
-    queue_page,
-    queues,
-    recent_durations,
-    runs_page,
-    tab_counts,
-)
-from jobtui.engine.records import (
+from jobtui.engine.agent.control import control_agent
+from jobtui.engine.core import rules
+from jobtui.engine.core.records import (
     AgentView,
     ChangeToken,
     CleanupPolicy,
     CleanupReport,
     JobView,
     LogLine,
+    NotificationView,
+    NotifyResult,
     Page,
     QueueView,
     RunView,
     Schedule,
 )
-from jobtui.engine.runs import (
-    cancel,
-    control_agent,
-    enqueue,
-    execute_now,
-    get_run,
-    interval_value,
-    mark_seen,
-    remove,
-    retry,
-    set_priority,
-    set_queue,
+from jobtui.engine.core.states import (
+    ACTIVE,
+    SUCCESSFUL,
+    TERMINAL,
+    UNSUCCESSFUL,
+    AgentState,
+    Level,
+    Misfire,
+    Overlap,
+    ReportOn,
+    RunState,
+    Trigger,
 )
-from jobtui.engine.session import close_thread_connection, open_store
-from jobtui.engine.states import AgentState, Level, RunState, Trigger
+from jobtui.engine.jobs.crud import add_job, edit_job, remove_job, set_enabled
+from jobtui.engine.jobs.fields import DEFAULTS as JOB_DEFAULTS
+from jobtui.engine.jobs.fields import clean_fields
+from jobtui.engine.jobs.toml import export_jobs, import_jobs, load_toml
+from jobtui.engine.logs.follow import LogUpdate, follow
+from jobtui.engine.logs.store import iter_lines, line_count, line_numbers, read_lines, search
+from jobtui.engine.read.change import change_token, tab_counts
+from jobtui.engine.read.listings import (
+    agents,
+    executed_page,
+    expected_durations,
+    failed_page,
+    get_job,
+    get_run,
+    jobs_page,
+    live_agents,
+    queue_page,
+    queues,
+    recent_durations,
+    runs_page,
+)
+from jobtui.engine.read.waiting import wait_for_end
+from jobtui.engine.retention import CLEANUP_EVERY, cleanup, policies, set_policies, set_policy
+from jobtui.engine.runs.operator import cancel, enqueue, execute_now, mark_seen, remove, retry, set_priority
+from jobtui.engine.runs.queues import set_queue
+from jobtui.engine.session import close_store, close_thread_connection, open_store
+from jobtui.engine.triggers.notify import notifications, notify
 
 __all__ = [
-    "CLEANUP_EVERY",
+    "ACTIVE", "CLEANUP_EVERY", "JOB_DEFAULTS", "SUCCESSFUL", "TERMINAL", "UNSUCCESSFUL",
     "AgentState", "AgentView", "ChangeToken", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
-    "Page", "QueueView", "RunState", "RunView", "Schedule", "Trigger",
-    "add_job", "agents", "cancel", "change_token", "clean_fields",
+    "LogUpdate", "Misfire", "NotificationView", "NotifyResult", "Overlap", "Page", "QueueView", "ReportOn",
+    "RunState", "RunView", "Schedule", "Trigger",
+    "add_job", "agents", "cancel", "change_token", "clean_fields", "cleanup", "close_store",
     "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",
-    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "get_job",
-    "get_run", "import_jobs", "interval_value", "iter_lines", "jobs_page", "line_count", "line_numbers", "live_agents",
-    "load_toml", "mark_seen", "open_store", "parse_params", "policies", "queue_page", "queues",
-    "read_lines", "recent_durations", "remove", "remove_job", "retry", "runs_page", "search",
-    "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
-    "validate_name",
+    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow", "get_job",
+    "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count", "line_numbers", "live_agents",
+    "load_toml", "mark_seen", "notifications", "notify", "open_store", "policies", "prepare_demo",
+    "queue_page", "queues", "read_lines", "recent_durations", "remove", "remove_job", "retry", "rules",
+    "run_agent", "runs_page", "search", "set_enabled", "set_policies", "set_policy", "set_priority",
+    "set_queue", "tab_counts", "validate_cron", "wait_for_end",
 ]  # fmt: skip
 
 _LAZY = {
-    "describe": "jobtui.engine.cron",
-    "validate_cron": "jobtui.engine.cron",
-    "ensure_agent": "jobtui.engine.agent",
+    "describe": "jobtui.engine.core.cron",
+    "validate_cron": "jobtui.engine.core.cron",
+    "ensure_agent": "jobtui.engine.agent.agent",
+    "run_agent": "jobtui.engine.agent.agent",
+    "prepare_demo": "jobtui.engine.demo",
 }
 """Operations whose modules load croniter or the agent: imported on first use, so
 ``jobtui run`` and other quick commands do not pay for them."""

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from jobtui.config import Settings
-from jobtui.engine.jobs import import_jobs
-from jobtui.engine.runs import enqueue
+from jobtui.engine.jobs.toml import import_jobs
+from jobtui.engine.runs.operator import enqueue
 from jobtui.engine.session import close_store, open_store
 from jobtui.errors import UserError
 

@@ -20,7 +20,6 @@ from jobtui import engine
 from jobtui.engine import AgentView, ChangeToken, QueueView, RunState
 from jobtui.ui.format import describe_error
 from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
-from jobtui.text import inert
 
 PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 
@@ -72,12 +71,10 @@ def load_tab(request: Request, agents: list[AgentView] | None = None,
             page = engine.runs_page(None, **kwargs)
         return TabData(tab, page.rows, page.total, offset)
     if tab == "agents":
-        found = engine.agents() if agents is None else agents
-        if text:
-            needle = text.lower()
-            found = [a for a in found if needle in inert(f"{a.name} {a.host} {a.state.value}").lower()]
-        if request.status:
-            found = [a for a in found if a.state.value == request.status]
+        if text or request.status or agents is None:  # filtered by the engine, in SQL
+            found = engine.agents(text=text, states=[request.status] if request.status else None)
+        else:
+            found = agents
         rows = tuple(found[offset:offset + PAGE])
         return TabData(tab, rows, len(found), offset)
     raise ValueError(f"unknown tab {tab!r}")

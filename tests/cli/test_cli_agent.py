@@ -23,7 +23,7 @@ def _agent_env() -> dict[str, str]:
 @pytest.fixture
 def agent_proc(db_url: str) -> Iterator[subprocess.Popen[str]]:
     """A headless agent (`jobtui agent`) serving this test's database, stopped afterwards."""
-    pytest.importorskip("jobtui.engine.agent")
+    pytest.importorskip("jobtui.engine.agent.agent")
     proc = subprocess.Popen([sys.executable, "-m", "jobtui", "agent", "--db", db_url, "--name", "test-agent"],
                             cwd=ROOT, env=_agent_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -61,8 +61,8 @@ def test_cleanup_policies_and_pass(cli) -> None:
         (("cleanup", "--set", "queued", "--max-count", "1"), "queued"),
         (("cleanup", "--set", "bogus", "--max-age", "3"), "bogus"),
         (("cleanup", "--max-age", "3"), "need --set"),
-        (("cleanup", "--set", "failed", "--max-age", "soon"), "max age 'soon'"),
-        (("cleanup", "--set", "failed", "--max-count", "9" * 25), "must be at most"),
+        (("cleanup", "--set", "failed", "--max-age", "soon"), "failed: keep 'soon' days"),
+        (("cleanup", "--set", "failed", "--max-count", "9" * 25), "must be between 0 and"),
         (("agent", "--lease", "-1"), "lease '-1'"),
     ],
 )
@@ -74,7 +74,7 @@ def test_cleanup_and_agent_bad_input(cli, args: tuple[str, ...], expected: str) 
 
 @pytest.mark.agent
 def test_burst_agent_runs_the_queue_and_is_listed(cli, jobtui_proc, db_url: str) -> None:
-    pytest.importorskip("jobtui.engine.agent")
+    pytest.importorskip("jobtui.engine.agent.agent")
     cli("job", "add", "ok", "--cmd", script("ok.sh"))
     cli("job", "add", "bad", "--cmd", script("result_fail.sh"))
     ok_id, bad_id = int(cli("run", "ok").stdout), int(cli("run", "bad").stdout)

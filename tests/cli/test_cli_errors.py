@@ -33,7 +33,7 @@ BAD_INPUT = {
     "bad run id with hash": (("logs", "#x1"), "run id '#x1': expected a number"),
     "unknown run": (("cancel", "#4242"), "no run #4242"),
     "huge run id": (("remove", "9" * 30), "too large"),
-    "huge priority": (("run", "a", "--priority", "9" * 30), "must be at most 1000"),
+    "huge priority": (("run", "a", "--priority", "9" * 30), "must be between -1000 and 1000"),
     "bad priority": (("run", "a", "--priority", "top"), "priority 'top'"),
     "missing import file": (("job", "import", "/no/such/jobs.toml"), "/no/such/jobs.toml"),
     "unknown agent": (("agent-control", "ghost", "--pause"), "no agent named 'ghost'"),

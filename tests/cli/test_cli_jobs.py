@@ -10,7 +10,7 @@ import pytest
 from clitools import JOB_KEYS, SAMPLE_JOBS, one_error_line, script
 
 from jobtui import engine
-from jobtui.engine.states import Level
+from jobtui.engine.core.states import Level
 
 
 def test_add_stores_every_option(cli, tmp_path: Path) -> None:

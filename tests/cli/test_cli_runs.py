@@ -8,8 +8,8 @@ import pytest
 from clitools import RUN_KEYS, one_error_line, script
 
 from jobtui import engine
-from jobtui.engine.records import LogLine
-from jobtui.engine.states import Level
+from jobtui.engine.core.records import LogLine
+from jobtui.engine.core.states import Level
 
 
 @pytest.fixture
@@ -165,26 +165,29 @@ def test_queues_and_queue_set(cli, job: str) -> None:
     assert "concurrency" in one_error_line(result)
 
 
-@pytest.fixture
-def stored_log(monkeypatch: pytest.MonkeyPatch) -> list[LogLine]:
-    """A run's log as the engine hands it out (storage is the engine's business; see test_cli_agent)."""
-    lines = [
-        LogLine(0, Level.INFO, False, "plain line"),
-        LogLine(1, Level.DEBUG, False, "details"),
-        LogLine(2, Level.WARNING, False, "low space"),
-        LogLine(3, Level.ERROR, True, "boom \x1b]0;pwned\x07 \x1b[2J"),
-    ]
-
-    def iter_lines(run_id: int, start: int = 0, **kwargs):
-        return iter([line for line in lines if line.number >= start])
-
-    monkeypatch.setattr(engine, "iter_lines", iter_lines)
-    return lines
+LOG = [
+    LogLine(0, Level.INFO, False, "plain line"),
+    LogLine(1, Level.DEBUG, False, "details"),
+    LogLine(2, Level.WARNING, False, "low space"),
+    LogLine(3, Level.ERROR, True, "boom \x1b]0;pwned\x07 \x1b[2J"),
+]
 
 
-def test_logs_prints_lines_with_marks_and_levels(cli, job: str, stored_log: list[LogLine]) -> None:
+def store_log(run_id: int, lines: list[LogLine]) -> None:
+    """Store a run's lines the way the agent's log writer does (one chunk)."""
+    from jobtui.engine.logs.codec import CODE, PendingChunk
+    from jobtui.engine.logs.store import insert_chunks
+    from jobtui.store import database
+
+    data = "\n".join(CODE[(line.level, line.stderr)] + line.text for line in lines).encode()
+    with database.atomic():
+        insert_chunks(run_id, [PendingChunk(seq=0, lines=[data], count=len(lines))])
+
+
+def test_logs_prints_lines_with_marks_and_levels(cli, job: str) -> None:
     run_id = int(cli("run", job).stdout)
     cli("cancel", str(run_id))
+    store_log(run_id, LOG)
     result = cli("logs", f"#{run_id}")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [

@@ -152,7 +152,7 @@ def agent_procs(tmp_path: Path) -> Iterator[AgentFactory]:
 
 def run_agent_inline(settings: Any, **kwargs: Any) -> None:
     """Run an agent in this process until nothing is left (``--burst``)."""
-    from jobtui.engine.agent import Agent
+    from jobtui.engine.agent.agent import Agent
 
     assert Agent(settings, burst=True, **kwargs).run() == 0
 

@@ -26,7 +26,7 @@ from helpers import (  # noqa: F401 - agent_procs is a fixture
 )
 
 from jobtui import engine
-from jobtui.engine.states import RunState
+from jobtui.engine.core.states import RunState
 from jobtui.store import Agent, Run
 
 OK = script("ok.sh")

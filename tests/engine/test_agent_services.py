@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers import agent_procs, wait_final, wait_for, write_script  # noqa: F401 - agent_procs is a fixture
 
 from jobtui import clock, engine
-from jobtui.engine.agent import Agent
+from jobtui.engine.agent.agent import Agent
 from jobtui.store import Run
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from helpers import ROOT, WAIT, agent_env, agent_procs, wait_for, write_script  # noqa: F401
 
 from jobtui import engine
-from jobtui.engine.states import RunState
+from jobtui.engine.core.states import RunState
 from jobtui.store import LogChunk, Run
 
 ENQUEUER = """

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobtui.engine import get_job, set_enabled
-from jobtui.engine.jobfiles import JobsDir, locate
+from jobtui.engine.jobs.folder import JobsDir, locate
 from jobtui.store import Job
 
 OK = str(Path(__file__).resolve().parent.parent / "scripts" / "ok.sh")

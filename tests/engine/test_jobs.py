@@ -10,7 +10,7 @@ import pytest
 from helpers import script
 
 from jobtui import clock, engine
-from jobtui.engine.states import Level
+from jobtui.engine.core.states import Level
 from jobtui.errors import NotFound, UserError
 from jobtui.store import Job, Queue, Run, database
 
@@ -180,7 +180,7 @@ def test_remove_deletes_queued_runs_and_keeps_history(db) -> None:
 
 
 def test_a_job_with_a_running_run_cannot_be_removed(db) -> None:
-    from jobtui.engine import claim
+    from jobtui.engine.runs import claim
 
     engine.add_job("job", OK)
     run = engine.enqueue("job")

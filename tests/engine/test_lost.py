@@ -24,7 +24,7 @@ from helpers import (  # noqa: F401 - agent_procs is a fixture
 )
 
 from jobtui import engine
-from jobtui.engine.states import RunState
+from jobtui.engine.core.states import RunState
 from jobtui.store import Run
 
 LEASE = 1.0  # seconds: short, so a silent agent loses its run quickly

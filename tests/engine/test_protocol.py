@@ -17,7 +17,7 @@ import pytest
 from helpers import ROOT, agent_argv, agent_env, script, write_script
 
 from jobtui import engine
-from jobtui.engine.protocol import (
+from jobtui.engine.logs.protocol import (
     FeedbackEvent,
     LogEvent,
     ProgressEvent,
@@ -25,7 +25,7 @@ from jobtui.engine.protocol import (
     parse,
     parse_result_file,
 )
-from jobtui.engine.states import Level, RunState
+from jobtui.engine.core.states import Level, RunState
 from jobtui.store import Run, database
 
 V, D, I, W, E = Level.VERBOSE, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR  # noqa: E741

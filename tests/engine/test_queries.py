@@ -10,9 +10,9 @@ from helpers import agent_procs, script  # noqa: F401 - agent_procs is a fixture
 from playhouse.test_utils import count_queries
 
 from jobtui import clock, engine
-from jobtui.engine import claim
-from jobtui.engine.runner import Outcome
-from jobtui.engine.states import RunState
+from jobtui.engine.runs import claim
+from jobtui.engine.runs.claim import Outcome
+from jobtui.engine.core.states import RunState
 from jobtui.store import Job, LogChunk, Run, database
 
 OK = script("ok.sh")

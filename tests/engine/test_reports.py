@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from jobtui.engine import add_job
-from jobtui.engine.logs import PendingChunk, encode, insert_chunks
-from jobtui.engine.reports import log_tail, run_hook, send_report, smtp_config, wants_report
-from jobtui.engine.records import RunView
-from jobtui.engine.states import Level, RunState
+from jobtui.engine.logs.codec import CODE, PendingChunk
+from jobtui.engine.logs.store import insert_chunks
+from jobtui.engine.agent.reports import log_tail, run_hook, send_report, smtp_config, wants_report
+from jobtui.engine.core.records import RunView
+from jobtui.engine.core.states import Level, RunState
 from jobtui.errors import UserError
 from jobtui.store import Job, Run
 
@@ -72,7 +73,7 @@ def finished_run(job: str, status: str = "failed", *, lines: int = 30, feedback:
 def store_lines(run_id: int, texts: list[str]) -> None:
     """Store Info lines for a run the way the agent's log writer does."""
     if texts:
-        data = "\n".join(encode(Level.INFO, False, text) for text in texts).encode()
+        data = "\n".join(CODE[(Level.INFO, False)] + text for text in texts).encode()
         insert_chunks(run_id, [PendingChunk(seq=0, lines=[data], count=len(texts))])
 
 

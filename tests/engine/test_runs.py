@@ -9,10 +9,10 @@ import pytest
 from helpers import agent_procs, run_agent_inline, script, wait_final, wait_for, write_script  # noqa: F401
 
 from jobtui import clock, engine
-from jobtui.engine import claim
-from jobtui.engine import cleanup as retention
-from jobtui.engine.runner import Outcome
-from jobtui.engine.states import RunState
+from jobtui.engine.runs import claim
+from jobtui.engine import retention
+from jobtui.engine.runs.claim import Outcome
+from jobtui.engine.core.states import RunState
 from jobtui.errors import NotFound, UserError
 from jobtui.store import LogChunk, Run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,18 +12,13 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from jobtui import clock
-from jobtui.engine import add_job, edit_job, set_enabled
-from jobtui.engine.cron import describe, fires_between, next_fire, prev_fire, validate_cron
-from jobtui.engine.scheduler import (
-    FireOutcome,
-    Scheduler,
-    due_fires,
-    fire_history,
-    missed_fires,
-    next_run,
-    plan_fires,
-    prune_fires,
-)
+from jobtui.engine import add_job, edit_job, get_job, set_enabled
+from jobtui.engine.core.cron import describe, fires_between, next_fire, prev_fire, validate_cron
+from jobtui.engine.core.states import FireOutcome
+from jobtui.engine.read.listings import missed_fires
+from jobtui.engine.schedule.fires import due_fires, plan_fires
+from jobtui.engine.schedule.history import prune_fires
+from jobtui.engine.schedule.scheduler import Scheduler
 from jobtui.errors import UserError
 from jobtui.store import Run, ScheduleFire, database
 
@@ -33,6 +29,14 @@ T0 = datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC)  # a Monday, half a minute past 
 
 def at(moment: datetime) -> None:
     clock.set_clock(lambda: moment)
+
+
+def fire_history(job: str, limit: int = 50) -> list[SimpleNamespace]:
+    """A job's latest recorded fires, newest first, as the store holds them."""
+    rows = (ScheduleFire.select().where(ScheduleFire.job_name == job)
+            .order_by(ScheduleFire.fire_at.desc()).limit(limit))
+    return [SimpleNamespace(outcome=FireOutcome(r.outcome), fire_at=datetime.fromtimestamp(r.fire_at, UTC))
+            for r in rows]
 
 
 def simulate(schedulers: list[Scheduler], start: datetime, end: datetime, step: timedelta) -> list[int]:
@@ -352,7 +356,7 @@ def test_edited_schedule_is_picked_up_and_next_run_follows(db) -> None:
     scheduler = Scheduler()
     scheduler.tick(T0)
     assert scheduler.next_run("edit") == datetime(2026, 1, 6, 3, 0, tzinfo=UTC)
-    assert next_run("edit", T0) == datetime(2026, 1, 6, 3, 0, tzinfo=UTC)
+    assert get_job("edit").next_run == datetime(2026, 1, 6, 3, 0, tzinfo=UTC)
     at(T0 + timedelta(seconds=1))
     edit_job("edit", schedules=["*/5 * * * *@UTC"])
     scheduler.tick(T0 + timedelta(seconds=5))
@@ -360,7 +364,7 @@ def test_edited_schedule_is_picked_up_and_next_run_follows(db) -> None:
     assert len(simulate([scheduler], T0, T0 + timedelta(minutes=5, seconds=1), timedelta(seconds=5))) == 1
     at(T0 + timedelta(minutes=5, seconds=30))
     set_enabled("edit", False)
-    assert next_run("edit") is None
+    assert get_job("edit").next_run is None
     assert simulate([scheduler], T0 + timedelta(minutes=6), T0 + timedelta(minutes=20), timedelta(seconds=5)) == []
     assert scheduler.next_run("edit") is None
 
@@ -421,7 +425,7 @@ def test_the_scheduler_thread_queues_fires_and_calls_back(db) -> None:
 
 
 def test_a_schedule_without_a_zone_follows_the_local_zones_dst(monkeypatch) -> None:
-    from jobtui.engine.cron import local_zone_name
+    from jobtui.engine.core.cron import local_zone_name
 
     monkeypatch.setenv("TZ", "Europe/Berlin")
     assert local_zone_name() == "Europe/Berlin"

@@ -10,15 +10,10 @@ from pathlib import Path
 import pytest
 
 from jobtui.engine import add_job, set_enabled
-from jobtui.engine.triggers import (
-    FileWatcher,
-    WatchSpec,
-    glob_regex,
-    ignored,
-    notifications,
-    notify,
-    validate_event,
-)
+from jobtui.engine.core.rules import event_name as validate_event
+from jobtui.engine.triggers.files import FileWatcher
+from jobtui.engine.triggers.globs import WatchSpec, glob_regex, ignored
+from jobtui.engine.triggers.notify import notifications, notify
 from jobtui.errors import UserError
 from jobtui.store import FileSeen, Notification, Run
 

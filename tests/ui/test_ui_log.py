@@ -137,8 +137,8 @@ async def test_markup_in_a_log_line_is_shown_as_text(app, seeded: dict[str, Any]
 
 async def test_a_big_log_opens_windowed(app, seeded: dict[str, Any]) -> None:
     from jobtui.store import database
-    from jobtui.engine import claim as claims
-    from jobtui.engine.runner import Outcome
+    from jobtui.engine.runs import claim as claims
+    from jobtui.engine.runs.claim import Outcome
 
     total = 300_000
     run = engine.enqueue(scratch())

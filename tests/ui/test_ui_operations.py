@@ -400,7 +400,7 @@ async def test_failed_bulk_retry_and_bulk_delete_of_marked_rows(app, seeded: dic
 
 
 async def test_cleanup_popup_stores_the_policy(app) -> None:
-    from jobtui.engine import cleanup
+    from jobtui import engine as cleanup
 
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "4")

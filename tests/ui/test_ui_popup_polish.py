@@ -83,8 +83,8 @@ async def test_one_line_is_one_line(app, seeded: dict[str, Any]) -> None:
 
 async def test_the_title_spinner_turns_while_running_and_stops_when_the_run_ends(
         app, seeded: dict[str, Any]) -> None:
-    from jobtui.engine import claim as claims
-    from jobtui.engine.runner import Outcome
+    from jobtui.engine.runs import claim as claims
+    from jobtui.engine.runs.claim import Outcome
     from jobtui.store import Run, database
 
     run_id = seeded["running"]

@@ -235,7 +235,7 @@ class CleanupScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _run_now(self) -> None:
         try:
-            report = engine.cleanup.cleanup()
+            report = engine.cleanup()
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.show_error, describe_error(error))
             return

@@ -81,7 +81,7 @@ def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> s
         if key == "name":
             if not adding:
                 return None
-            name = engine.validate_name(value)
+            name = engine.rules.job_name(value)
             try:
                 engine.get_job(name)
             except JobtuiError:
@@ -101,7 +101,7 @@ def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> s
         elif key == "schedules":
             engine.clean_fields({"schedules": split_schedules(value)})
         elif key == "params":
-            engine.parse_params(value)
+            engine.rules.params(value)
         elif key == "workdir":
             engine.clean_fields({"workdir": value or None})
         elif key in ("queue", "priority", "timeout", "retries", "domain", "description"):

@@ -243,7 +243,7 @@ class Operations(Screen):
 
         self.app.push_screen(PromptScreen(
             _question("Seconds between two runs of queue ", inert(name)), value=value,
-            hint="0: no pause. enter: save · escape: cancel", check=lambda text: engine.interval_value(text.strip() or 0)), answered)
+            hint="0: no pause. enter: save · escape: cancel", check=lambda text: engine.rules.interval(text)), answered)
 
     def op_queue_pause(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         name = self._queue_of(table, records)

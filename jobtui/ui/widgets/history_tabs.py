@@ -57,7 +57,7 @@ class ExecutedTable(RecordTable[RunView]):
             (age(record.finished_at, ctx.now), ""),
             (duration(record.duration), ""),
             (inert(record.command), ""),
-            (record.trigger, "muted"),
+            (record.trigger.value, "muted"),
             (inert(record.feedback), ""),
         )
 
@@ -152,7 +152,7 @@ class JobRunsTable(RecordTable[RunView]):
             (f"#{record.id}", "muted"),
             (age(record.queued_at, ctx.now), ""),
             (duration(took), ""),
-            (record.trigger, "muted"),
+            (record.trigger.value, "muted"),
             (inert(record.command), ""),
             (inert(record.feedback), ""),
         )

@@ -26,19 +26,21 @@ from pathlib import Path
 
 from jobtui.clock import utc_now
 from jobtui.config import Settings
-from jobtui.engine import claim as store_ops
-from jobtui.engine.capture import LogCapture
-from jobtui.engine.claim import Claimed
-from jobtui.engine.cleanup import CLEANUP_EVERY, cleanup
-from jobtui.engine.flusher import Flusher
-from jobtui.engine.jobfiles import JobsDir
-from jobtui.engine.queries import live_agents
-from jobtui.engine.reports import needs_report, send_report
-from jobtui.engine.runner import Runner, RunSpec, base_env
-from jobtui.engine.scheduler import Scheduler
+from jobtui.engine.agent.flusher import Flusher
+from jobtui.engine.agent.processes import kill_orphans
+from jobtui.engine.agent.reports import needs_report, send_report
+from jobtui.engine.agent.runner import Runner, RunSpec, base_env
+from jobtui.engine.core.states import SUCCESSFUL, AgentState, RunState
+from jobtui.engine.jobs.folder import JobsDir
+from jobtui.engine.logs.capture import LogCapture
+from jobtui.engine.read.listings import live_agents
+from jobtui.engine.retention import CLEANUP_EVERY, cleanup
+from jobtui.engine.runs import claim as store_ops
+from jobtui.engine.runs.claim import Claimed
+from jobtui.engine.schedule.scheduler import Scheduler
+from jobtui.engine.service import Service
 from jobtui.engine.session import close_thread_connection, open_store
-from jobtui.engine.states import AgentState, RunState
-from jobtui.engine.triggers import FileWatcher
+from jobtui.engine.triggers.files import FileWatcher
 from jobtui.store import Agent as AgentRow
 from jobtui.store import Queue, Run, database
 
@@ -72,7 +74,7 @@ class Agent:
         self.queues = tuple(queues)
         self.host = host_name()
         self.name = name or f"{self.host}:{os.getpid()}:{secrets.token_hex(2)}"
-        self._services: list[JobsDir | Scheduler | FileWatcher] = []
+        self._services: list[Service] = []
         self._reports: list[threading.Thread] = []
         self._stop = threading.Event()
         self._stop_deadline: float | None = None
@@ -236,7 +238,7 @@ class Agent:
                         run_id, self.name)
             return next_claim
         self._done += 1
-        if outcome.state not in (RunState.SUCCEEDED, RunState.WARNING):
+        if outcome.state not in SUCCESSFUL:
             self._failed += 1
         if claimed.job is not None and needs_report(claimed.job, outcome.state):
             report = threading.Thread(target=send_report, args=(run_id, self.settings), daemon=True,
@@ -306,7 +308,7 @@ class Agent:
         for lost in store_ops.reap_lost(now):
             log.warning("run #%s marked lost (agent %s went silent)", lost.id, lost.agent)
             if lost.host == self.host:
-                store_ops.kill_orphans(lost.id, lost.pid)
+                kill_orphans(lost.id, lost.pid)
 
 
 def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = None,

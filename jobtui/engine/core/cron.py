@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +39,9 @@ SEARCH_LIMIT = timedelta(days=366 * 5)  # an expression that never fires within 
 GAP_SEARCH = 24 * 60  # minutes searched for the end of a daylight-saving gap
 MAX_SHIFT = timedelta(hours=3)  # more than any zone's daylight-saving shift
 _MAX_YEARS = int(SEARCH_LIMIT.days / 365)
+
+Schedules = Sequence[tuple[str, str | None]]
+"""A job's schedules as (cron expression, zone name or None) pairs."""
 
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
@@ -85,7 +88,7 @@ def zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"unknown time zone {name!r}") from None
+        raise UserError(f"unknown time zone {name!r}", "schedules") from None
 
 
 def validate_cron(expr: str, tz: str | None = None) -> str:
@@ -97,13 +100,14 @@ def validate_cron(expr: str, tz: str | None = None) -> str:
     text = " ".join(str(expr).split())
     fields = text.split(" ") if text else []
     if len(fields) != 5:
-        raise UserError(f"cron {expr!r}: expected 5 fields (minute hour day month weekday), got {len(fields)}")
+        raise UserError(f"cron {expr!r}: expected 5 fields (minute hour day month weekday), got {len(fields)}",
+                        "schedules")
     if not croniter.is_valid(text):
-        raise UserError(f"cron {expr!r}: {_reason(text)}")
+        raise UserError(f"cron {expr!r}: {_reason(text)}", "schedules")
     try:
         next_fire(text, datetime.now(UTC), tz)
     except CroniterBadDateError:
-        raise UserError(f"cron {expr!r}: never fires (no such date)") from None
+        raise UserError(f"cron {expr!r}: never fires (no such date)", "schedules") from None
     return text
 
 
@@ -275,3 +279,9 @@ def prev_fire(expr: str, until: datetime, tz: str | None = None) -> datetime | N
                 return instant
     except CroniterBadDateError:
         return None
+
+
+def next_fire_of(schedules: Schedules, after: datetime) -> datetime | None:
+    """The first fire of any of the schedules strictly after ``after`` (UTC); None without schedules."""
+    fires = [next_fire(expr, after, tz) for expr, tz in schedules]
+    return min(fires) if fires else None

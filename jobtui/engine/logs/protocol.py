@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from jobtui.engine.states import RESULT_FAILED, RESULT_SUCCEEDED, Level
+from jobtui.engine.core.states import RESULT_FAILED, RESULT_SUCCEEDED, Level
 
 PREFIX = "::"
 LEVELS = {

@@ -23,10 +23,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobtui.engine.capture import LogCapture
-from jobtui.engine.logs import PendingChunk
-from jobtui.engine.protocol import parse_result_file
-from jobtui.engine.states import RESULT_FAILED, RESULT_SUCCEEDED, Level, RunState
+from jobtui.engine.agent.processes import group_alive, kill_group
+from jobtui.engine.core.states import RESULT_FAILED, RESULT_SUCCEEDED, Ending, Level, RunState
+from jobtui.engine.logs.capture import LogCapture
+from jobtui.engine.logs.codec import PendingChunk
+from jobtui.engine.logs.protocol import parse_result_file
+from jobtui.engine.runs.claim import Outcome
 
 READ_SIZE = 256 * 1024  # bytes per read from a pipe
 PIPE_SIZE = 1024 * 1024  # bytes of pipe buffer asked for, so a script rarely waits on a flush
@@ -76,23 +78,6 @@ class SyncReply:
     cancel: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How a run ended."""
-
-    state: RunState
-    result: int | None
-    feedback: str | None
-    exit_code: int | None
-    progress: int | None
-    warnings: int
-    log_lines: int
-    log_bytes: int
-    chunks: tuple[PendingChunk, ...]
-    owned: bool = True
-    pid: int | None = None
-
-
 Sync = Callable[[list[PendingChunk], LogCapture, int], SyncReply]
 """Called with the chunks to write (may be empty), the capture state and the script's pid."""
 
@@ -116,45 +101,6 @@ def script_env(spec: RunSpec, result_file: str, base: Mapping[str, str] | None =
     for name, value in spec.params.items():
         env["JOBTUI_PARAM_" + name.upper()] = value
     return env
-
-
-def kill_group(pgid: int, sig: int = signal.SIGKILL) -> bool:
-    """Signal a whole process group; a group that is already gone is fine.
-
-    Returns:
-        Whether any process received the signal.
-    """
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a group, read from /proc."""
-    members = []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 2 and fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any process of the group still runs (zombies waiting for a reaper do not count)."""
-    return kill_group(pgid, 0) and bool(group_members(pgid))
 
 
 class Runner:
@@ -232,13 +178,13 @@ class Runner:
 
     # --- watch -----------------------------------------------------------
 
-    def _watch(self, process: subprocess.Popen) -> tuple[str, bool]:
+    def _watch(self, process: subprocess.Popen) -> tuple[Ending, bool]:
         """Read both pipes to EOF and wait for the exit; enforce timeout, cancel, stop and ownership.
 
         The exit is watched through a pidfd in the same poll, so nothing spins.
 
         Returns:
-            (how it ended: "exited", "timeout", "cancel", "stop" or "lost"; whether we still own the run)
+            (why watching ended; whether we still own the run)
         """
         poller = select.poll()
         streams: dict[int, tuple[object, bool]] = {}
@@ -256,7 +202,7 @@ class Runner:
         started = time.monotonic()
         deadline = started + self.spec.timeout if self.spec.timeout else None
         next_sync = started + SYNC_EVERY
-        ended = "exited"
+        ended = Ending.EXITED
         owned = True
         term_at: float | None = None
         exited_at: float | None = None
@@ -291,13 +237,13 @@ class Runner:
                     kill_group(process.pid)
                     break
                 if term_at is None:
-                    reason = None
+                    reason: Ending | None = None
                     if deadline is not None and now >= deadline:
-                        reason = "timeout"
+                        reason = Ending.TIMEOUT
                     else:
                         stop_deadline = self.stopping()
                         if stop_deadline is not None and now >= stop_deadline:
-                            reason = "stop"
+                            reason = Ending.STOP
                     if reason:
                         ended = reason
                         term_at = self._terminate(process.pid)
@@ -309,10 +255,10 @@ class Runner:
                     next_sync = now + SYNC_EVERY
                     if not reply.owned and owned:
                         owned = False
-                        ended = "lost"
+                        ended = Ending.LOST
                         term_at = self._terminate(process.pid)
                     elif reply.cancel and term_at is None:
-                        ended = "cancel"
+                        ended = Ending.CANCEL
                         term_at = self._terminate(process.pid)
         finally:
             for stream, _ in streams.values():
@@ -353,24 +299,24 @@ class Runner:
             os.unlink(path)
         return parse_result_file(text)
 
-    def _verdict(self, ended: str, owned: bool, exit_code: int | None, file_result: int | None,
+    def _verdict(self, ended: Ending, owned: bool, exit_code: int | None, file_result: int | None,
                  file_feedback: str | None) -> Outcome:
         captured = self.capture.captured
         result = file_result if file_result is not None else captured.result
         feedback = file_feedback if file_feedback is not None else captured.feedback
-        if ended == "timeout":
+        if ended == Ending.TIMEOUT:
             state, result = RunState.TIMED_OUT, RESULT_FAILED
             feedback = feedback or f"timed out after {self.spec.timeout:g} s"
             self.capture.note(f"timed out after {self.spec.timeout:g} s; process group killed", Level.ERROR)
-        elif ended == "cancel":
+        elif ended == Ending.CANCEL:
             state, result = RunState.CANCELLED, RESULT_FAILED
             feedback = "cancelled by an operator"
             self.capture.note("cancelled by an operator; process group killed", Level.ERROR)
-        elif ended == "stop":
+        elif ended == Ending.STOP:
             state, result = RunState.FAILED, RESULT_FAILED
             feedback = "stopped: the agent shut down before the run ended"
             self.capture.note("the agent shut down before the run ended; process group killed", Level.ERROR)
-        elif ended == "lost":
+        elif ended == Ending.LOST:
             state = RunState.LOST
         elif result is None:
             if exit_code == 0:

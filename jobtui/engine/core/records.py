@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from jobtui.engine.states import AgentState, Level, RunState
+from jobtui.engine.core.states import AgentState, Level, Misfire, Overlap, ReportOn, RunState, Trigger
 
 T = TypeVar("T")
 
@@ -59,7 +60,7 @@ class RunView:
     priority: int
     attempt: int
     retry_of: int | None
-    trigger: str
+    trigger: Trigger
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -89,7 +90,7 @@ class RunView:
             priority=row["priority"],
             attempt=row["attempt"],
             retry_of=row["retry_of"],
-            trigger=row["trigger"],
+            trigger=Trigger(row["trigger"]),
             queued_at=to_datetime(row["queued_at"]),
             started_at=to_datetime(row["started_at"]),
             finished_at=to_datetime(row["finished_at"]),
@@ -125,7 +126,7 @@ class RunView:
             "priority": self.priority,
             "attempt": self.attempt,
             "retry_of": self.retry_of,
-            "trigger": self.trigger,
+            "trigger": self.trigger.value,
             "queued_at": iso(self.queued_at),
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
@@ -168,10 +169,10 @@ class JobView:
     backoff: float
     log_level: Level
     domain: str
-    overlap: str
-    misfire: str
+    overlap: Overlap
+    misfire: Misfire
     report_to: tuple[str, ...]
-    report_on: str
+    report_on: ReportOn
     hook: str | None
     enabled: bool
     last_status: RunState | None = None
@@ -185,6 +186,34 @@ class JobView:
     """The schedules in words (``At 02:30; Every minute``)."""
     missed: int = 0
     """Fires missed in the last day (no agent ran, misfire policy skipped them)."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], **summary: Any) -> JobView:
+        """Build from a row dict of the ``job`` table, with optional run summary fields."""
+        return cls(
+            name=row["name"],
+            description=row["description"],
+            command=row["command"],
+            workdir=row["workdir"],
+            params=json.loads(row["params"] or "{}"),
+            schedules=tuple(Schedule(s["cron"], s.get("tz")) for s in json.loads(row["schedules"] or "[]")),
+            triggers=tuple(json.loads(row["triggers"] or "[]")),
+            watch=tuple(json.loads(row["watch"] or "[]")),
+            queue=row["queue"],
+            priority=row["priority"],
+            timeout=row["timeout"],
+            retries=row["retries"],
+            backoff=row["backoff"],
+            log_level=Level(row["log_level"]),
+            domain=row["domain"],
+            overlap=Overlap(row["overlap"]),
+            misfire=Misfire(row["misfire"]),
+            report_to=tuple(json.loads(row["report_to"] or "[]")),
+            report_on=ReportOn(row["report_on"]),
+            hook=row["hook"],
+            enabled=bool(row["enabled"]),
+            **summary,
+        )
 
     @property
     def cron(self) -> str | None:
@@ -212,10 +241,10 @@ class JobView:
             "backoff": self.backoff,
             "log_level": self.log_level.name.lower(),
             "domain": self.domain,
-            "overlap": self.overlap,
-            "misfire": self.misfire,
+            "overlap": self.overlap.value,
+            "misfire": self.misfire.value,
             "report_to": list(self.report_to),
-            "report_on": self.report_on,
+            "report_on": self.report_on.value,
             "hook": self.hook,
             "enabled": self.enabled,
             "last_status": self.last_status.value if self.last_status else None,
@@ -310,3 +339,35 @@ class CleanupReport:
     runs: int = 0
     log_chunks: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyResult:
+    """What one notification did."""
+
+    event: str
+    jobs: tuple[str, ...]
+    """Names of the jobs it queued, sorted."""
+    runs: tuple[int, ...]
+    """Ids of the runs it queued, in the order of :attr:`jobs`."""
+    id: int = 0
+    """Id of the notification record."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "id": self.id, "jobs": list(self.jobs), "runs": list(self.runs)}
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    """A recorded notification, for listings."""
+
+    id: int
+    at: datetime
+    event: str
+    command: str
+    matched: int
+    runs: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "at": iso(self.at), "event": self.event, "command": self.command,
+                "matched": self.matched, "runs": list(self.runs)}

@@ -1,7 +1,6 @@
-"""Every operator transition of a run: enqueue, execute now, priority, retry,
-remove, cancel; and the queue and agent switches operators flip.
+"""Every operator transition of a run: enqueue, execute now, priority, retry, remove, cancel.
 
-The agent's own transitions (claim, finish, lose) live in :mod:`jobtui.engine.claim`.
+The agent's own transitions (claim, finish, lose) live in :mod:`jobtui.engine.runs.claim`.
 """
 
 from __future__ import annotations
@@ -12,50 +11,24 @@ from typing import Any
 
 from jobtui.clock import utc_now
 from jobtui.engine import audit
-from jobtui.engine.jobs import QUEUE_RE, ensure_queue, get_job_row, parse_params
-from jobtui.engine.records import QueueView, RunView
-from jobtui.engine.states import ACTIVE, TERMINAL, RunState, Trigger
+from jobtui.engine.core import rules
+from jobtui.engine.core.records import RunView
+from jobtui.engine.core.states import TERMINAL, RunState, Trigger
+from jobtui.engine.jobs.crud import get_job_row
+from jobtui.engine.read.listings import get_run
 from jobtui.errors import NotFound, UserError
-from jobtui.store import Agent, Job, Queue, Run, database
-
-MAX_COMMAND = 64 * 1024  # characters of Command text a run may carry
+from jobtui.store import Job, Run, database
 
 
-MAX_ID = 2**62  # ids beyond this cannot exist (and would overflow the database's integers)
-MAX_PRIORITY = 1_000_000  # |priority| an operator may give a run
-
-
-def run_id_value(run_id: int | str) -> int:
-    """A run id as an int, or NotFound for one that cannot exist."""
-    try:
-        value = int(run_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"no run {run_id!r}") from None
-    if not 0 < value < MAX_ID:
-        raise NotFound(f"no run #{run_id}")
-    return value
-
-
-def priority_value(priority: int | str) -> int:
-    """A priority within bounds.
-
-    Raises:
-        UserError: not a whole number, or out of bounds.
-    """
-    try:
-        value = int(priority)
-    except (TypeError, ValueError):
-        raise UserError(f"priority {priority!r}: expected a whole number") from None
-    if abs(value) > MAX_PRIORITY:
-        raise UserError(f"priority {priority}: must be between -{MAX_PRIORITY} and {MAX_PRIORITY}")
-    return value
-
-
-def _run_row(run_id: int) -> Run:
-    run = Run.get_or_none(Run.id == run_id_value(run_id))
+def _run_row(run_id: int | str) -> Run:
+    run = Run.get_or_none(Run.id == rules.run_id(run_id))
     if run is None:
         raise NotFound(f"no run #{run_id}")
     return run
+
+
+def _ids(run_ids: int | str | Iterable[int | str]) -> list[int]:
+    return [rules.run_id(i) for i in ([run_ids] if isinstance(run_ids, (int, str)) else run_ids)]
 
 
 def run_row(job: Job, *, command: str = "", params: Mapping[str, Any] | None = None,
@@ -69,14 +42,12 @@ def run_row(job: Job, *, command: str = "", params: Mapping[str, Any] | None = N
     Raises:
         UserError: a Command text scripts cannot receive, or bad parameters.
     """
-    if len(command) > MAX_COMMAND:
-        raise UserError(f"command text: {len(command)} characters, at most {MAX_COMMAND}")
-    if "\x00" in command:
-        raise UserError("command text: contains a NUL character, which no script can receive")
-    merged = {**json.loads(job.params or "{}"), **parse_params(dict(params or {}))}
+    rules.command_text(command)
+    merged = {**json.loads(job.params or "{}"), **rules.params(dict(params or {}))}
+    chosen = rules.priority(priority)
     return {
         "job": job.id, "job_name": job.name, "command": command, "params": json.dumps(merged, sort_keys=True),
-        "queue": job.queue, "priority": job.priority if priority is None else priority_value(priority),
+        "queue": job.queue, "priority": job.priority if chosen is None else chosen,
         "trigger": str(Trigger(trigger)), "dedupe_key": dedupe_key,
         "queued_at": now if now is not None else utc_now().timestamp(),
         "not_before": not_before, "retry_of": retry_of, "attempt": attempt,
@@ -101,18 +72,6 @@ def new_runs_by_key(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     if not rows:
         return {}
     return dict(Run.insert_many(list(rows)).returning(Run.dedupe_key, Run.id).tuples().execute())
-
-
-def get_run(run_id: int) -> RunView:
-    """One run by id.
-
-    Raises:
-        NotFound: no such run.
-    """
-    row = Run.select().where(Run.id == run_id_value(run_id)).dicts().get_or_none()
-    if row is None:
-        raise NotFound(f"no run #{run_id}")
-    return RunView.from_row(row)
 
 
 def enqueue(job_name: str, *, command: str = "", params: Mapping[str, Any] | None = None,
@@ -162,19 +121,20 @@ def set_priority(run_id: int, priority: int | None = None, *, delta: int = 0) ->
         run = _run_row(run_id)
         if run.status != RunState.QUEUED:
             raise UserError(f"run #{run_id} is {run.status}, not queued")
-        value = priority_value((run.priority if priority is None else priority_value(priority)) + delta)
+        chosen = rules.priority(priority)
+        value = rules.priority((run.priority if chosen is None else chosen) + delta)
         Run.update(priority=value).where(Run.id == run.id).execute()
         audit.record("run.priority", f"#{run_id}", str(value))
     return get_run(run_id)
 
 
-def retry(run_ids: int | Iterable[int]) -> list[RunView]:
+def retry(run_ids: int | str | Iterable[int | str]) -> list[RunView]:
     """Queue a new attempt of each finished run, pointing back at it.
 
     Raises:
         UserError: a run is still queued or running, or its job was removed.
     """
-    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
+    ids = _ids(run_ids)
     new_ids = []
     with database.atomic():
         for run_id in ids:
@@ -191,13 +151,13 @@ def retry(run_ids: int | Iterable[int]) -> list[RunView]:
     return [get_run(i) for i in new_ids]
 
 
-def remove(run_ids: int | Iterable[int]) -> int:
+def remove(run_ids: int | str | Iterable[int | str]) -> int:
     """Delete queued or finished runs (with their logs); running ones must be cancelled.
 
     Returns:
         How many runs were deleted.
     """
-    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
+    ids = _ids(run_ids)
     with database.atomic():
         rows = list(Run.select(Run.id, Run.status).where(Run.id.in_(ids)))
         found = {r.id for r in rows}
@@ -212,13 +172,13 @@ def remove(run_ids: int | Iterable[int]) -> int:
     return deleted
 
 
-def cancel(run_ids: int | Iterable[int]) -> list[RunView]:
+def cancel(run_ids: int | str | Iterable[int | str]) -> list[RunView]:
     """Cancel queued runs at once; ask the agent of a running one to kill it.
 
     Raises:
         UserError: a run is already finished.
     """
-    ids = [run_id_value(i) for i in ([run_ids] if isinstance(run_ids, int) else run_ids)]
+    ids = _ids(run_ids)
     now = utc_now().timestamp()
     with database.atomic():
         for run_id in ids:
@@ -238,81 +198,4 @@ def cancel(run_ids: int | Iterable[int]) -> list[RunView]:
 
 def mark_seen(run_id: int) -> None:
     """Clear a run's unread-log mark."""
-    Run.update(log_seen=True).where((Run.id == run_id_value(run_id)) & (Run.log_seen == False)).execute()  # noqa: E712
-
-
-# --- queues -----------------------------------------------------------------
-
-def queue_view(queue: Queue) -> QueueView:
-    return QueueView(name=queue.name, concurrency=queue.concurrency, interval=queue.interval,
-                     paused=queue.paused)
-
-
-def interval_value(interval: float | str) -> float:
-    """A queue interval (seconds between two runs) from operator input.
-
-    Raises:
-        UserError: not a number, negative, or over a week.
-    """
-    try:
-        value = float(interval)
-    except (TypeError, ValueError):
-        raise UserError(f"interval {interval!r}: expected seconds") from None
-    if not 0 <= value <= 7 * 86400:  # also refuses NaN
-        raise UserError(f"interval {interval!r}: must be between 0 and 604800 seconds")
-    return value
-
-
-def set_queue(name: str = "default", *, interval: float | None = None, concurrency: int | None = None,
-              paused: bool | None = None) -> QueueView:
-    """Change a queue's interval (seconds), concurrency limit or paused flag; creates it if new.
-
-    Raises:
-        UserError: a negative interval or a concurrency below 1.
-    """
-    if not QUEUE_RE.match(str(name)):
-        raise UserError(f"queue {name!r}: use letters, digits, '.', '_' or '-'")
-    changes: dict[str, Any] = {}
-    if interval is not None:
-        changes["interval"] = interval_value(interval)
-    if concurrency is not None:
-        try:
-            limit = int(concurrency)
-        except (TypeError, ValueError):
-            raise UserError(f"concurrency {concurrency!r}: expected a whole number") from None
-        if not 1 <= limit <= 1000:
-            raise UserError(f"concurrency {concurrency!r}: must be between 1 and 1000")
-        changes["concurrency"] = limit
-    if paused is not None:
-        changes["paused"] = bool(paused)
-    with database.atomic():
-        ensure_queue(name)
-        if changes:
-            Queue.update(**changes).where(Queue.name == name).execute()
-            audit.record("queue.set", name, json.dumps(changes))
-        return queue_view(Queue.get_by_id(name))
-
-
-# --- agents -----------------------------------------------------------------
-
-def control_agent(name: str, *, pause: bool | None = None, drain: bool | None = None) -> None:
-    """Ask an agent to pause, resume or drain; it acts on its next heartbeat.
-
-    Raises:
-        NotFound: no such agent.
-    """
-    changes: dict[str, Any] = {}
-    if pause is not None:
-        changes["pause_requested"] = pause
-    if drain is not None:
-        changes["drain_requested"] = drain
-    with database.atomic():
-        if not Agent.update(**changes).where(Agent.name == name).execute():
-            raise NotFound(f"no agent named {name!r}")
-        audit.record("agent.control", name, json.dumps(changes))
-
-
-__all__ = [
-    "ACTIVE", "cancel", "control_agent", "enqueue", "execute_now", "get_run", "mark_seen",
-    "new_run", "new_runs_by_key", "remove", "retry", "run_row", "set_priority", "set_queue",
-]  # fmt: skip
+    Run.update(log_seen=True).where((Run.id == rules.run_id(run_id)) & (Run.log_seen == False)).execute()  # noqa: E712

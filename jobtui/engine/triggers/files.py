@@ -1,9 +1,5 @@
-"""Notifications and file triggers: the two ways the outside world queues a job.
-
-:func:`notify` queues every enabled job whose trigger patterns match an event
-name and records the notification, matched or not. :class:`FileWatcher` runs in
-each agent (a thread over watchfiles) and queues a job when files matching its
-``watch`` globs are created or changed.
+"""File triggers: :class:`FileWatcher` runs in each agent (a thread over watchfiles)
+and queues a job when files matching its ``watch`` globs are created or changed.
 
 File-trigger rules:
 
@@ -29,202 +25,30 @@ File-trigger rules:
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import peewee
 
-from jobtui.clock import utc_now
-from jobtui.engine import audit
-from jobtui.engine.records import to_datetime
-from jobtui.engine.runs import MAX_COMMAND, new_run
-from jobtui.engine.states import Trigger
-from jobtui.errors import UserError
-from jobtui.store import FileSeen, Job, Notification, database
+from jobtui.engine.core.rules import MAX_COMMAND
+from jobtui.engine.core.states import Trigger
+from jobtui.engine.runs.operator import new_run
+from jobtui.engine.service import Service
+from jobtui.engine.triggers.globs import WatchSpec, file_state, ignored
+from jobtui.store import FileSeen, Job, database
 
 log = logging.getLogger("jobtui")
 
-MAX_EVENT = 255  # characters of an event name
-IGNORED_SUFFIXES = (".tmp", ".part", ".swp", "~")
 BASELINE = "glob:"  # FileSeen path prefix marking that a glob's baseline was taken
 JOB_POLL = 2.0  # seconds between two reads of the jobs' watch globs
 WATCH_TICK = 0.2  # seconds the watcher thread waits for changes before housekeeping
-_MAGIC = re.compile(r"[*?[]")
 
-
-# --- notifications ---------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class NotifyResult:
-    """What one notification did."""
-
-    event: str
-    jobs: tuple[str, ...]
-    """Names of the jobs it queued, sorted."""
-    runs: tuple[int, ...]
-    """Ids of the runs it queued, in the order of :attr:`jobs`."""
-    id: int = 0
-    """Id of the notification record."""
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationView:
-    """A recorded notification, for listings."""
-
-    id: int
-    at: datetime
-    event: str
-    command: str
-    matched: int
-    runs: tuple[int, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        from jobtui.engine.records import iso
-
-        return {"id": self.id, "at": iso(self.at), "event": self.event, "command": self.command,
-                "matched": self.matched, "runs": list(self.runs)}
-
-
-def validate_event(event: str) -> str:
-    """An event name: 1 to 255 printable characters, surrounding spaces dropped."""
-    text = str(event).strip()
-    if not text:
-        raise UserError("event name: empty")
-    if len(text) > MAX_EVENT:
-        raise UserError(f"event name: {len(text)} characters, at most {MAX_EVENT}")
-    if any(not ch.isprintable() for ch in text):
-        raise UserError(f"event name {text!r}: control characters are not allowed")
-    return text
-
-
-def notify(event: str, *, command: str = "", now: datetime | None = None) -> NotifyResult:
-    """Queue every enabled job whose trigger patterns (globs) match ``event``.
-
-    The notification is recorded even when nothing matches, so it can be listed.
-
-    Args:
-        event: the event name, e.g. ``channel.orders``.
-        command: the Command text each queued run receives.
-        now: the time to record (default: the clock).
-
-    Raises:
-        UserError: an empty or overlong event name, or an overlong command.
-    """
-    event = validate_event(event)
-    if len(command) > MAX_COMMAND:
-        raise UserError(f"command text: {len(command)} characters, at most {MAX_COMMAND}")
-    at = (now or utc_now()).timestamp()
-    with database.atomic():
-        jobs = Job.select().where((Job.enabled == True) & (Job.triggers != "[]")).order_by(Job.name)  # noqa: E712
-        matched = [job for job in jobs
-                   if any(fnmatch.fnmatchcase(event, p) for p in json.loads(job.triggers or "[]"))]
-        run_ids = [new_run(job, command=command, trigger=Trigger.NOTIFY, now=at) for job in matched]
-        note_id = Notification.insert(at=at, event=event, command=command, matched=len(matched),
-                                      runs=json.dumps(run_ids)).execute()
-        audit.record("notify", event, f"{len(matched)} jobs queued")
-    return NotifyResult(event, tuple(j.name for j in matched), tuple(run_ids), note_id)
-
-
-def notifications(limit: int = 100, *, offset: int = 0, unmatched: bool = False) -> list[NotificationView]:
-    """Recorded notifications, newest first.
-
-    Args:
-        limit: at most this many.
-        offset: skip this many newest ones first.
-        unmatched: only those that queued nothing.
-    """
-    query = Notification.select()
-    if unmatched:
-        query = query.where(Notification.matched == 0)
-    rows = query.order_by(Notification.at.desc(), Notification.id.desc()).offset(max(0, offset)).limit(
-        max(1, int(limit))).dicts()
-    return [NotificationView(r["id"], to_datetime(r["at"]), r["event"], r["command"], r["matched"],
-                             tuple(json.loads(r["runs"] or "[]"))) for r in rows]
-
-
-# --- globs -------------------------------------------------------------------------
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for a path glob: ``*`` and ``?`` stay in one folder, ``**`` spans folders."""
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:[^/]*/)*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif ch == "*":
-            out.append("[^/]*")
-            i += 1
-        elif ch == "?":
-            out.append("[^/]")
-            i += 1
-        elif ch == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1:i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-                i += 1
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end + 1
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-@dataclass(frozen=True, slots=True)
-class WatchSpec:
-    """One watch glob of one job, resolved."""
-
-    job: str
-    glob: str
-    """As the job states it."""
-    pattern: str
-    """Absolute."""
-    root: str
-    """The folder to watch: the pattern's longest prefix without wildcards."""
-    recursive: bool
-    regex: re.Pattern[str] = field(compare=False)
-
-    @classmethod
-    def build(cls, job: str, glob: str, base: str | None) -> WatchSpec:
-        path = Path(os.path.expanduser(glob))
-        if not path.is_absolute():
-            path = Path(base or os.getcwd()) / path
-        pattern = os.path.normpath(str(path))
-        parts = Path(pattern).parts
-        fixed = 0
-        while fixed < len(parts) - 1 and not _MAGIC.search(parts[fixed]):
-            fixed += 1
-        root = str(Path(*parts[:fixed])) if fixed else os.sep
-        recursive = "**" in pattern or any(_MAGIC.search(p) for p in parts[fixed:-1])
-        return cls(job, glob, pattern, root, recursive, glob_regex(pattern))
-
-
-def ignored(path: str, root: str) -> bool:
-    """Whether a changed path is a temporary file or hidden (under ``root``)."""
-    name = os.path.basename(path)
-    if name.endswith(IGNORED_SUFFIXES):
-        return True
-    rel = os.path.relpath(path, root) if path.startswith(root) else name
-    return any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
-
-
-# --- the file watcher ----------------------------------------------------------------
 
 @dataclass(slots=True)
 class _Pending:
@@ -240,13 +64,15 @@ class _Batch:
     last: float = 0.0
 
 
-class FileWatcher:
+class FileWatcher(Service):
     """Queues runs of jobs whose watched files change; one thread per agent.
 
     :meth:`start` reads the jobs' globs, scans for files changed while no agent
     watched, and watches from then on; :meth:`poll_jobs` (also called by the
     thread every :data:`JOB_POLL` seconds) picks up changed globs.
     """
+
+    thread_name = "jobtui-filewatch"
 
     def __init__(self, settings: Any = None, *, debounce: float = 1.0, stable: float = 0.5,
                  max_wait: float = 30.0, job_poll: float = JOB_POLL) -> None:
@@ -257,6 +83,7 @@ class FileWatcher:
             max_wait: seconds after a batch's first change when it fires anyway.
             job_poll: seconds between two reads of the jobs' globs.
         """
+        super().__init__()
         self.settings = settings
         self.debounce = debounce
         self.stable = stable
@@ -269,9 +96,7 @@ class FileWatcher:
         self._scanned: set[WatchSpec] = set()
         self._batches: dict[str, _Batch] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._restart = threading.Event()
-        self._thread: threading.Thread | None = None
         self._watching: tuple[str, ...] = ()
         self._polled_at = 0.0
 
@@ -293,8 +118,9 @@ class FileWatcher:
             return any(b.files for b in self._batches.values())
 
     def start(self) -> None:
-        """Read the globs and start the watcher thread."""
-        if self._thread is not None:
+        """Read the globs and start the watcher thread (changes not yet fired when it
+        was stopped are picked up by the scan of the next start)."""
+        if self.running:
             return
         watch_log = logging.getLogger("watchfiles.main")
         if watch_log.level == logging.NOTSET:
@@ -303,17 +129,10 @@ class FileWatcher:
             self._scanned.clear()  # a (re)start scans for files changed while stopped
         self.poll_jobs()
         self._update_problems()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._main, name="jobtui-filewatch", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread (changes not yet fired are picked up by the next start's scan)."""
-        self._stop.set()
-        self._restart.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def wake(self) -> None:
+        self._restart.set()  # ends the watch session under way
 
     def poll_jobs(self) -> bool:
         """Re-read the enabled jobs' watch globs.
@@ -340,17 +159,13 @@ class FileWatcher:
 
     # --- thread -------------------------------------------------------------------
 
-    def _main(self) -> None:
-        try:
-            while not self._stop.is_set():
-                try:
-                    self._session()
-                except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
-                    log.warning("file watcher: %s", exc, exc_info=True)
-                    self._stop.wait(1.0)
-        finally:
-            if database.obj is not None and not database.is_closed():
-                database.close()
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._session()
+            except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
+                log.warning("file watcher: %s", exc, exc_info=True)
+                self._stop.wait(1.0)
 
     def _session(self) -> None:
         """Watch the current roots until they change or the watcher stops."""
@@ -464,7 +279,7 @@ class FileWatcher:
             for name in names:
                 path = os.path.join(folder, name)
                 if spec.regex.match(path) and not ignored(path, spec.root):
-                    stat = _stat(path)
+                    stat = file_state(path)
                     if stat is not None:
                         found[path] = stat
         return found
@@ -484,7 +299,7 @@ class FileWatcher:
             for path in paths:
                 for spec in self._specs:
                     if spec.regex.match(path) and not ignored(path, spec.root):
-                        mtime, size = _stat(path) or (-1.0, -1)
+                        mtime, size = file_state(path) or (-1.0, -1)
                         self._add(spec.job, path, size, mtime, now)
 
     def _flush(self) -> None:
@@ -502,7 +317,7 @@ class FileWatcher:
                 gone: list[str] = []
                 waiting = False
                 for path, pending in list(batch.files.items()):
-                    stat = _stat(path)
+                    stat = file_state(path)
                     if stat is None:
                         gone.append(path)
                         del batch.files[path]
@@ -553,17 +368,6 @@ class FileWatcher:
         return run_ids
 
 
-def _stat(path: str) -> tuple[float, int] | None:
-    """(mtime, size) of a regular file, or None."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not os.path.isfile(path):
-        return None
-    return (st.st_mtime, st.st_size)
-
-
 def _claim(job: str, path: str, mtime: float, size: int) -> bool:
     """Record a file's new state; True if this call changed the record (so it fires)."""
     if FileSeen.insert(job_name=job, path=path, mtime=mtime, size=size).on_conflict_ignore().as_rowcount().execute():
@@ -584,7 +388,3 @@ def _split(paths: list[str]) -> list[list[str]]:
         groups[-1].append(path)
         size += len(path) + 1
     return groups
-
-
-__all__ = ["FileWatcher", "NotificationView", "NotifyResult", "WatchSpec", "glob_regex", "ignored",
-           "notifications", "notify", "validate_event"]  # fmt: skip

@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import shlex
-import signal
 import smtplib
 import socket
 import ssl
@@ -43,9 +42,11 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from jobtui.engine.logs import line_count, read_lines
-from jobtui.engine.records import RunView
-from jobtui.engine.states import RunState
+from jobtui.engine.agent.processes import kill_group
+from jobtui.engine.core.records import RunView
+from jobtui.engine.core.states import ACTIVE, FAILURES, ReportOn, RunState, Word
+from jobtui.engine.logs.store import line_count, read_lines
+from jobtui.engine.session import close_thread_connection
 from jobtui.errors import UserError
 from jobtui.store import Job, Run, database
 from jobtui.text import inert
@@ -56,12 +57,18 @@ SMTP_TIMEOUT = 10.0  # seconds for each SMTP operation
 HOOK_TIMEOUT = 30.0  # seconds a hook may run before its process group is killed
 LOG_TAIL = 20  # log lines quoted in a report
 MAX_LINE = 500  # characters kept of one quoted log line
-TLS_MODES = ("none", "starttls", "ssl")
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 SMTP_ENV = "JOBTUI_SMTP_"
 
-FAILURE = frozenset({RunState.FAILED, RunState.TIMED_OUT, RunState.LOST})
-SUCCESS = frozenset({RunState.SUCCEEDED, RunState.WARNING})
+
+class Tls(Word):
+    """How the SMTP connection is secured."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+DEFAULT_PORTS = {Tls.NONE: 25, Tls.STARTTLS: 587, Tls.SSL: 465}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +77,7 @@ class SmtpConfig:
 
     host: str
     port: int
-    tls: str = "none"
+    tls: Tls = Tls.NONE
     user: str | None = None
     password: str | None = None
     sender: str = ""
@@ -116,9 +123,11 @@ def smtp_config(settings: Any) -> SmtpConfig | None:
     host = str(table.get("host") or "").strip()
     if not host:
         return None
-    tls = str(table.get("tls") or "none").strip().lower()
-    if tls not in TLS_MODES:
-        raise UserError(f"{path}: [smtp] tls {tls!r}: expected one of {', '.join(TLS_MODES)}")
+    text = str(table.get("tls") or "none").strip().lower()
+    try:
+        tls = Tls(text)
+    except ValueError:
+        raise UserError(f"{path}: [smtp] tls {text!r}: expected one of {', '.join(t.value for t in Tls)}") from None
     try:
         port = int(table.get("port") or DEFAULT_PORTS[tls])
         timeout = float(table.get("timeout") or SMTP_TIMEOUT)
@@ -128,16 +137,9 @@ def smtp_config(settings: Any) -> SmtpConfig | None:
     return SmtpConfig(host, port, tls, table.get("user") or None, table.get("password") or None, sender, timeout)
 
 
-def wants_report(report_on: str, status: RunState | str) -> bool:
+def wants_report(report_on: ReportOn | str, status: RunState | str) -> bool:
     """Whether a job reporting ``report_on`` mails about a run that ended ``status``."""
-    state = RunState(status)
-    if report_on == "always":
-        return state not in (RunState.QUEUED, RunState.RUNNING)
-    if report_on == "failure":
-        return state in FAILURE
-    if report_on == "success":
-        return state in SUCCESS
-    return False
+    return ReportOn(report_on).wants(RunState(status))
 
 
 def needs_report(job: Mapping[str, Any], status: RunState | str) -> bool:
@@ -149,7 +151,7 @@ def needs_report(job: Mapping[str, Any], status: RunState | str) -> bool:
     recipients = job.get("report_to") or "[]"
     if recipients not in ("[]", "") and wants_report(job.get("report_on") or "never", status):
         return True
-    return bool(job.get("hook")) and RunState(status) in FAILURE
+    return bool(job.get("hook")) and RunState(status) in FAILURES
 
 
 def _clean(text: str | None, limit: int = 4000) -> str:
@@ -199,13 +201,13 @@ def mail(config: SmtpConfig, message: EmailMessage) -> None:
     Raises:
         OSError, smtplib.SMTPException: the server refused or could not be reached.
     """
-    if config.tls == "ssl":
+    if config.tls == Tls.SSL:
         client: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
                                                 context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
     with client:
-        if config.tls == "starttls":
+        if config.tls == Tls.STARTTLS:
             client.starttls(context=ssl.create_default_context())
         if config.user:
             client.login(config.user, config.password or "")
@@ -234,10 +236,7 @@ def run_hook(hook: str, run: RunView, *, workdir: str | None = None, timeout: fl
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(proc.pid)
             proc.wait()
             return -1
         if code != 0:
@@ -253,15 +252,15 @@ def send_report(run_id: int, settings: Any) -> ReportResult:
 
     Never raises: every problem is logged and listed in the result.
     """
-    opened = database.obj is not None and database.is_closed()
+    opened = database.obj is not None and database.is_closed()  # a thread of its own: its own connection
     try:
         return _report(int(run_id), settings)
     except Exception as exc:  # noqa: BLE001 - a report must never fail the agent
         log.warning("report of run #%s: %s", run_id, exc, exc_info=True)
         return ReportResult(int(run_id), errors=(str(exc),))
     finally:
-        if opened and not database.is_closed():
-            database.close()
+        if opened:
+            close_thread_connection()
 
 
 def _report(run_id: int, settings: Any) -> ReportResult:
@@ -269,7 +268,7 @@ def _report(run_id: int, settings: Any) -> ReportResult:
     if row is None:
         return ReportResult(run_id, errors=(f"no run #{run_id}",))
     run = RunView.from_row(row)
-    if run.status in (RunState.QUEUED, RunState.RUNNING):
+    if run.status in ACTIVE:
         return ReportResult(run_id, errors=(f"run #{run_id} is {run.status.value}, not finished",))
     job = Job.get_or_none(Job.id == row["job"]) if row["job"] else Job.get_or_none(Job.name == run.job)
     if job is None:
@@ -288,7 +287,7 @@ def _report(run_id: int, settings: Any) -> ReportResult:
         except (OSError, smtplib.SMTPException, UserError, ValueError) as exc:
             errors.append(f"mail to {', '.join(recipients)}: {exc or type(exc).__name__}")
     hook_exit = None
-    if job.hook and run.status in FAILURE:
+    if job.hook and run.status in FAILURES:
         try:
             hook_exit = run_hook(job.hook, run, workdir=job.workdir)
             if hook_exit == -1:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from jobtui.engine import protocol
-from jobtui.engine.logs import CHUNK_BYTES, CHUNK_LINES, CODE, CODE_BYTES, PendingChunk, level_bit
-from jobtui.engine.states import Level
+from jobtui.engine.core.states import Level
+from jobtui.engine.logs import protocol
+from jobtui.engine.logs.codec import CHUNK_BYTES, CHUNK_LINES, CODE, CODE_BYTES, PendingChunk, level_bit
 
 MAX_LINE = 32 * 1024  # characters kept of one line; the rest is cut with a marker
 INFO_BIT = level_bit(Level.INFO)
@@ -28,7 +28,6 @@ class Captured:
     progress: int | None = None
     warnings: int = 0
     last_error: str | None = None
-    progress_changed: bool = False
 
 
 @dataclass(slots=True)
@@ -173,7 +172,6 @@ class LogCapture:
             self.captured.feedback = event.text
         elif isinstance(event, protocol.ProgressEvent):
             self.captured.progress = event.percent
-            self.captured.progress_changed = True
 
     # --- chunks ----------------------------------------------------------
 

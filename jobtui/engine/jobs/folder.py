@@ -1,15 +1,15 @@
 """Job definitions as files: a folder of TOML files kept in sync with the database.
 
 Each ``*.toml`` file in the folder (default ``settings.jobs_dir``) holds
-``[[job]]`` tables (see :func:`jobtui.engine.jobs.load_toml`). :class:`JobsDir`
+``[[job]]`` tables (see :func:`jobtui.engine.jobs.toml.load_toml`). :class:`JobsDir`
 loads every file at agent start and, from a watchfiles thread, each file again
 when it changes. Rules:
 
 - a file is applied whole or not at all; a broken file is reported in
   :attr:`JobsDir.problems` as ``file:line: reason`` (and logged) while the last good
   definition of its jobs stays in force;
-- a key left out of a table means its default, so deleting ``cron = ...`` from a
-  file removes the schedule; ``enabled`` is the exception: without the key, the
+- a key left out of a table means its default (:data:`~jobtui.engine.jobs.fields.DEFAULTS`),
+  so deleting ``cron = ...`` from a file removes the schedule; ``enabled`` is the exception: without the key, the
   operator's enable/disable switch is kept;
 - a job that disappears from its file (or whose file is deleted) is **disabled,
   not deleted**: its history stays, its ``source`` is cleared, and putting it back
@@ -33,7 +33,10 @@ import peewee
 
 from jobtui.clock import utc_now
 from jobtui.engine import audit
-from jobtui.engine.jobs import add_job, clean_fields, load_toml
+from jobtui.engine.jobs.crud import add_job
+from jobtui.engine.jobs.fields import DEFAULTS, clean_fields
+from jobtui.engine.jobs.toml import load_toml
+from jobtui.engine.service import Service
 from jobtui.errors import UserError
 from jobtui.store import Job, database
 
@@ -41,14 +44,6 @@ log = logging.getLogger("jobtui")
 
 DEBOUNCE = 0.5  # seconds a changed file must stay quiet before it is reloaded
 WATCH_TICK = 0.2  # seconds the watch thread waits for changes before housekeeping
-
-FILE_DEFAULTS: dict[str, Any] = {
-    "description": "", "workdir": None, "params": {}, "schedules": [], "triggers": [], "watch": [],
-    "queue": "default", "priority": 0, "timeout": None, "retries": 0, "backoff": 10.0,
-    "log_level": "info", "domain": "", "overlap": "skip", "misfire": "once", "report_to": [],
-    "report_on": "failure", "hook": None,
-}  # fmt: skip
-"""What a key left out of a job table means."""
 
 _JOB_HEADER = re.compile(r"^\s*\[\[\s*job\s*\]\]")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
@@ -97,14 +92,17 @@ def _table_line(path: Path, number: int, reason: str) -> int | None:
     return start + 1
 
 
-class JobsDir:
+class JobsDir(Service):
     """Keeps the jobs of a folder of TOML files registered, enabled and up to date."""
+
+    thread_name = "jobtui-jobfiles"
 
     def __init__(self, source: Any = None, *, debounce: float = DEBOUNCE) -> None:
         """Args:
             source: Settings (its ``jobs_dir``), or the folder's path.
             debounce: seconds a changed file must stay quiet before it is reloaded.
         """
+        super().__init__()
         folder = getattr(source, "jobs_dir", source)
         if folder is None:
             raise ValueError("JobsDir needs settings or a folder")
@@ -114,8 +112,6 @@ class JobsDir:
         """Job name to the file that defines it."""
         self._problems: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def problems(self) -> dict[str, str]:
@@ -183,21 +179,6 @@ class JobsDir:
         self._set_problem(key, "; ".join(conflicts) or None)
         return applied
 
-    def start(self) -> None:
-        """Watch the folder and apply each file again when it changes."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._main, name="jobtui-jobfiles", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop watching."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
     # --- internals ----------------------------------------------------------
 
     def _files(self) -> list[Path]:
@@ -212,7 +193,9 @@ class JobsDir:
 
     def _apply(self, path: Path, table: dict[str, Any]) -> None:
         name, command = table["name"], table["command"]
-        fields = {**FILE_DEFAULTS, **{k: v for k, v in table.items() if k not in ("name", "command")}}
+        # every key but enabled (see the module docstring) has its default when left out
+        defaults = {key: value for key, value in DEFAULTS.items() if key != "enabled"}
+        fields = {**defaults, **{k: v for k, v in table.items() if k not in ("name", "command")}}
         existing = Job.get_or_none(Job.name == name)
         adopt = existing is None or existing.source != str(path)
         if "enabled" not in fields and adopt:
@@ -249,22 +232,19 @@ class JobsDir:
         elif before and not problem:
             log.info("job file %s: loaded", key)
 
-    def _main(self) -> None:
+    def run(self) -> None:
+        """Watch the folder and apply each file again when it changes."""
         import watchfiles
 
-        try:
-            while not self._stop.is_set():
-                if not self.path.is_dir():
-                    self._stop.wait(1.0)
-                    continue
-                try:
-                    self._watch(watchfiles)
-                except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
-                    log.warning("job files: %s", exc, exc_info=True)
-                    self._stop.wait(1.0)
-        finally:
-            if database.obj is not None and not database.is_closed():
-                database.close()
+        while not self._stop.is_set():
+            if not self.path.is_dir():
+                self._stop.wait(1.0)
+                continue
+            try:
+                self._watch(watchfiles)
+            except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
+                log.warning("job files: %s", exc, exc_info=True)
+                self._stop.wait(1.0)
 
     def _watch(self, watchfiles: Any) -> None:
         pending: dict[str, float] = {}
@@ -293,4 +273,4 @@ def _wanted(path: Path) -> bool:
     return not path.name.startswith(".") and not path.name.endswith(("~", ".swp", ".tmp"))
 
 
-__all__ = ["FILE_DEFAULTS", "JobsDir", "locate"]
+__all__ = ["JobsDir", "locate"]

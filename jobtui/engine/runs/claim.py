@@ -1,10 +1,10 @@
 """The agent's side of a run's life: claim, sync, finish, and losing a lease.
 
-This is the one place where SQLite and PostgreSQL differ. A claim is one
-statement in one short write transaction: on SQLite the transaction takes the
-write lock at BEGIN (IMMEDIATE), so claims are serialised; on PostgreSQL the
-candidate row is taken ``FOR UPDATE SKIP LOCKED`` under a transaction-scoped
-advisory lock that keeps queue concurrency limits exact. Every later write of
+A claim is one statement in one short write transaction: on SQLite the
+transaction takes the write lock at BEGIN (IMMEDIATE), so claims are serialised;
+on PostgreSQL the candidate row is taken ``FOR UPDATE SKIP LOCKED`` under a
+transaction-scoped advisory lock that keeps queue concurrency limits exact (the
+difference is the store's :mod:`~jobtui.store.backend`, decided there once). Every later write of
 the agent is conditioned on still owning the run, so an agent that comes back
 after losing its lease cannot overwrite anything.
 """
@@ -12,15 +12,14 @@ after losing its lease cannot overwrite anything.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jobtui.engine.logs import PendingChunk, insert_chunks
-from jobtui.engine.runner import Outcome, group_members
-from jobtui.engine.runs import new_run
-from jobtui.engine.states import RESULT_FAILED, RunState, Trigger
+from jobtui.engine.core.states import FAILURES, RESULT_FAILED, RunState, Trigger
+from jobtui.engine.logs.codec import PendingChunk
+from jobtui.engine.logs.store import insert_chunks
+from jobtui.engine.runs.operator import new_run
 from jobtui.store import Agent, Job, Run, backend, database
 
 CLAIM_LOCK_ID = 0x6A6F6263  # "jobc": PostgreSQL advisory lock held for the length of a claim
@@ -35,6 +34,23 @@ WHERE r.status = 'queued' AND r.not_before <= ? AND q.paused = {false}
 ORDER BY r.lane, r.urgent_at, r.priority DESC, r.id
 LIMIT 1{lock}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a run ended, as the agent records it."""
+
+    state: RunState
+    result: int | None
+    feedback: str | None
+    exit_code: int | None
+    progress: int | None
+    warnings: int
+    log_lines: int
+    log_bytes: int
+    chunks: tuple[PendingChunk, ...]
+    owned: bool = True
+    pid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +150,7 @@ def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome,
     # said what the interval was (None: unknown, ask the database).
     if interval is None or interval > 0:
         _execute("UPDATE queue SET last_finished_at = ? WHERE name = ? AND interval > 0", (now, queue))
-    if outcome.state in (RunState.FAILED, RunState.TIMED_OUT):
+    if outcome.state in FAILURES:
         schedule_retry(run_id, now)
     return True
 
@@ -184,32 +200,3 @@ def reap_lost(now: float) -> list[LostRun]:
                 schedule_retry(row["id"], now)
                 lost.append(LostRun(row["id"], row["agent"], row["pid"], hosts.get(row["agent"])))
     return lost
-
-
-def kill_orphans(run_id: int, pgid: int | None) -> bool:
-    """Kill what is left on this host of a lost run's process group.
-
-    The group is only signalled if its leader's environment names the run, so a
-    recycled process id is never hit.
-
-    Returns:
-        Whether a process group was killed.
-    """
-    import signal
-
-    if not pgid:
-        return False
-    marker = f"JOBTUI_RUN_ID={run_id}".encode()
-    for pid in group_members(pgid):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as handle:
-                environ = handle.read().split(b"\0")
-        except OSError:
-            continue
-        if marker in environ:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                return False
-            return True
-    return False

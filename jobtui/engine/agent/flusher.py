@@ -14,10 +14,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from jobtui.engine import claim as store_ops
-from jobtui.engine.capture import LogCapture
-from jobtui.engine.logs import PendingChunk
-from jobtui.engine.runner import Sync, SyncReply
+from jobtui.engine.agent.runner import Sync, SyncReply
+from jobtui.engine.logs.capture import LogCapture
+from jobtui.engine.logs.codec import PendingChunk
+from jobtui.engine.runs import claim as store_ops
 from jobtui.engine.session import close_thread_connection
 
 log = logging.getLogger("jobtui.agent")

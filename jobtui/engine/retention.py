@@ -11,32 +11,20 @@ from collections.abc import Iterable
 
 from jobtui.clock import utc_now
 from jobtui.engine import audit
-from jobtui.engine.records import CleanupPolicy, CleanupReport
-from jobtui.engine.states import TERMINAL, RunState
-from jobtui.errors import UserError
+from jobtui.engine.core import rules
+from jobtui.engine.core.records import CleanupPolicy, CleanupReport
+from jobtui.engine.core.states import TERMINAL, RunState
 from jobtui.store import LogChunk, Run, Setting, database
 
 KEY_PREFIX = "cleanup."
 BATCH = 500  # runs deleted per transaction, so other writers are never held up long
 DAY = 86400.0  # seconds
-MAX_DAYS = 36_500  # the longest retention accepted, in days
-MAX_COUNT = 1_000_000_000  # the largest count limit accepted
 CLEANUP_EVERY = 300.0
 """Seconds between two passes of an agent applying the policies."""
 
 
 def _key(state: RunState) -> str:
     return KEY_PREFIX + state.value
-
-
-def _terminal(state: RunState | str) -> RunState:
-    try:
-        value = RunState(state)
-    except ValueError:
-        raise UserError(f"state {state!r}: expected one of {', '.join(s.value for s in sorted(TERMINAL))}") from None
-    if value not in TERMINAL:
-        raise UserError(f"state {value}: only finished runs are cleaned up")
-    return value
 
 
 def policies() -> list[CleanupPolicy]:
@@ -50,8 +38,8 @@ def policies() -> list[CleanupPolicy]:
     return out
 
 
-def set_policy(state: RunState | str, max_age_days: float | None = None,
-               max_count: int | None = None) -> CleanupPolicy:
+def set_policy(state: RunState | str, max_age_days: float | str | None = None,
+               max_count: int | str | None = None) -> CleanupPolicy:
     """Store the retention of one finished state (None: no limit).
 
     Raises:
@@ -59,22 +47,9 @@ def set_policy(state: RunState | str, max_age_days: float | None = None,
             the state and the limit as an operator reads them ("timed out: keep at
             most -1: ..."), the same for the dashboard's fields and the CLI's flags.
     """
-    target = _terminal(state)
-    label = target.label
-    if max_age_days is not None:
-        try:
-            max_age_days = float(max_age_days)
-        except (TypeError, ValueError):
-            raise UserError(f"{label}: keep {max_age_days!r} days: expected a number of days") from None
-        if not 0 < max_age_days <= MAX_DAYS:
-            raise UserError(f"{label}: keep {max_age_days:g} days: must be more than 0 and at most {MAX_DAYS}")
-    if max_count is not None:
-        try:
-            max_count = int(max_count)
-        except (TypeError, ValueError):
-            raise UserError(f"{label}: keep at most {max_count!r}: expected a whole number") from None
-        if not 0 <= max_count <= MAX_COUNT:
-            raise UserError(f"{label}: keep at most {max_count}: must be between 0 and {MAX_COUNT}")
+    target = rules.finished_state(state)
+    max_age_days = rules.keep_days(max_age_days, target)
+    max_count = rules.keep_count(max_count, target)
     value = json.dumps({"max_age_days": max_age_days, "max_count": max_count})
     with database.atomic():
         Setting.insert(key=_key(target), value=value).on_conflict(

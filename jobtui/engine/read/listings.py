@@ -1,4 +1,4 @@
-"""The read side: paged, filtered, sorted listings for the tabs and the CLI.
+"""Paged, filtered, sorted listings for the tabs and the CLI, and single records by key.
 
 Every listing is a fixed, small number of queries whatever the page size: no
 query per row. Records come back frozen, ready to cross threads.
@@ -10,16 +10,17 @@ import functools
 import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import peewee
 
 from jobtui.clock import utc_now
-from jobtui.engine.jobs import get_job_row, job_view
-from jobtui.engine.records import AgentView, ChangeToken, JobView, Page, QueueView, RunView, to_datetime
-from jobtui.engine.states import ACTIVE, SUCCESSFUL, UNSUCCESSFUL, AgentState, RunState
-from jobtui.store import Agent, Job, Queue, Run
-from jobtui.store.models import EXECUTED_STATES, FAILED_STATES
+from jobtui.engine.core import rules
+from jobtui.engine.core.records import AgentView, JobView, Page, QueueView, RunView, to_datetime
+from jobtui.engine.core.states import ACTIVE, SUCCESSFUL, UNSUCCESSFUL, AgentState, FireOutcome, RunState
+from jobtui.errors import NotFound
+from jobtui.store import EXECUTED_STATES, FAILED_STATES, Agent, Job, Queue, Run, ScheduleFire
 
 SPARK_RUNS = 12  # finished runs per job behind the duration sparkline and the ETA
 MAX_PAGE = 1000  # rows one listing call may return
@@ -34,14 +35,12 @@ RUN_SORTS: dict[str, Sequence[Any]] = {
 }
 """Sort keys a run listing accepts."""
 
-JOB_SORTS = ("name", "queue", "domain", "last_run", "status")
-
 
 def _states(states: Iterable[RunState | str] | None) -> list[str] | None:
     return None if states is None else [RunState(s).value for s in states]
 
 
-def _literal_states(states: Iterable[str]) -> peewee.SQL:
+def literal_states(states: Iterable[str]) -> peewee.SQL:
     """``status IN ('a', 'b')`` written out: SQLite uses a partial index only when the
     query names its states as literals (they are enum values, never operator input),
     and one state as ``status = 'a'``, the very term of its index (an ``IN`` of one is not)."""
@@ -63,7 +62,7 @@ def _state_condition(wanted: list[str]) -> list[Any]:
     """Conditions selecting ``wanted`` states, walking the partial index of their stage."""
     for stage, literal in _STAGES:
         if set(wanted) <= stage:
-            conditions: list[Any] = [_literal_states(literal)]
+            conditions: list[Any] = [literal_states(literal)]
             if set(wanted) != stage:
                 conditions.append(Run.status.in_(wanted))
             return conditions
@@ -80,7 +79,8 @@ def _text_condition(text: str | None) -> list[Any]:
     return [condition]
 
 
-def _where(conditions: list[Any]) -> Any:
+def where_all(conditions: list[Any]) -> Any:
+    """The conditions joined by AND (always true when there are none)."""
     return functools.reduce(operator.and_, conditions) if conditions else peewee.SQL("1 = 1")
 
 
@@ -105,7 +105,7 @@ def runs_page(states: Iterable[RunState | str] | None = None, *, job: str | None
     if job:
         conditions.append(Run.job_name == job)
     conditions += _text_condition(text)
-    where = _where(conditions)
+    where = where_all(conditions)
     total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(where).scalar() or 0
     order = RUN_SORTS.get(sort, RUN_SORTS["newest"])
     rows = Run.select().where(where).order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
@@ -157,7 +157,7 @@ def _each_active_state(wanted: list[str], extra: list[Any],
     what waits and runs walks those indexes however long the history is (an
     ``IN`` or ``OR`` of both states reads the whole table).
     """
-    parts = [select(state).where(_where([_literal_states([state]), *extra]))
+    parts = [select(state).where(where_all([literal_states([state]), *extra]))
              for state in (RunState.RUNNING.value, RunState.QUEUED.value) if state in wanted]
     return functools.reduce(operator.add, parts)
 
@@ -212,7 +212,7 @@ def _latest_runs(job_names: list[str]) -> dict[str, dict[str, Any]]:
     columns = ("id", "job_name", "status", "queued_at", "started_at", "log_seen")
     latest_rows = (Job.select(*(getattr(run, c) for c in columns)).join(run, on=(run.id == latest))
                    .where(Job.name.in_(job_names)))
-    running_rows = Run.select(*(getattr(Run, c) for c in columns)).where(_literal_states(["running"]))
+    running_rows = Run.select(*(getattr(Run, c) for c in columns)).where(literal_states(["running"]))
     wanted = set(job_names)
     out: dict[str, dict[str, Any]] = {}
     for row in (latest_rows + running_rows).dicts():
@@ -253,15 +253,11 @@ def _job_views(rows: list[dict[str, Any]]) -> list[JobView]:
     latest = _latest_runs([r["name"] for r in rows])
     durations = recent_durations([r["name"] for r in rows])
     scheduled = [r for r in rows if r["schedules"] not in (None, "", "[]")]
-    missed: dict[str, int] = {}
-    if scheduled:
-        from jobtui.engine.scheduler import missed_fires  # croniter loads only when needed
-
-        missed = missed_fires([r["name"] for r in scheduled])
+    missed = missed_fires([r["name"] for r in scheduled]) if scheduled else {}
     views = []
     for row in rows:
         last = latest.get(row["name"])
-        views.append(job_view(
+        views.append(JobView.from_row(
             row,
             last_status=RunState(last["status"]) if last else None,
             last_run_id=last["id"] if last else None,
@@ -278,8 +274,7 @@ def _schedule_summary(row: dict[str, Any]) -> dict[str, Any]:
     schedules = json.loads(row["schedules"] or "[]")
     if not schedules:
         return {}
-    from jobtui.engine.cron import describe
-    from jobtui.engine.scheduler import next_fire_of
+    from jobtui.engine.core.cron import describe, next_fire_of  # croniter loads only when needed
 
     words = "; ".join(describe(s["cron"]) + (f" ({s['tz']})" if s.get("tz") else "") for s in schedules)
     upcoming = next_fire_of(tuple((s["cron"], s.get("tz")) for s in schedules), utc_now()) if row["enabled"] else None
@@ -292,9 +287,22 @@ def get_job(name: str) -> JobView:
     Raises:
         NotFound: no such job.
     """
-    job = get_job_row(name)
-    row = Job.select().where(Job.id == job.id).dicts().get()
+    row = Job.select().where(Job.name == name).dicts().get_or_none()
+    if row is None:
+        raise NotFound(f"no job named {name!r}")
     return _job_views([row])[0]
+
+
+def get_run(run_id: int | str) -> RunView:
+    """One run by id.
+
+    Raises:
+        NotFound: no such run.
+    """
+    row = Run.select().where(Run.id == rules.run_id(run_id)).dicts().get_or_none()
+    if row is None:
+        raise NotFound(f"no run #{run_id}")
+    return RunView.from_row(row)
 
 
 def agent_state(row: dict[str, Any], now: float) -> AgentState:
@@ -305,14 +313,39 @@ def agent_state(row: dict[str, Any], now: float) -> AgentState:
     return state
 
 
-def agents(*, include_stopped: bool = True) -> list[AgentView]:
-    """Every agent known to the database, live ones first."""
+def _agent_condition(state: AgentState, now: float) -> Any:
+    """Agents shown in ``state`` (offline is derived: a live state, beaten longer ago than the lease)."""
+    late = Agent.heartbeat_at + Agent.lease < now
+    if state == AgentState.OFFLINE:
+        return (Agent.state != AgentState.STOPPED.value) & late
+    if state == AgentState.STOPPED:
+        return Agent.state == AgentState.STOPPED.value
+    return (Agent.state == state.value) & ~late
+
+
+def agents(*, text: str | None = None, states: Iterable[AgentState | str] | None = None,
+           include_stopped: bool = True) -> list[AgentView]:
+    """Agents known to the database, live ones first.
+
+    Args:
+        text: only agents whose name, host or shown state contains it.
+        states: only agents shown in one of these states.
+        include_stopped: also the agents that exited cleanly.
+    """
     now = utc_now().timestamp()
+    conditions: list[Any] = []
+    if text:
+        shown_as = [_agent_condition(s, now) for s in AgentState if text.lower() in s.value]
+        conditions.append(functools.reduce(operator.or_, shown_as,
+                                           Agent.name.contains(text) | Agent.host.contains(text)))
+    if states is not None:
+        conditions.append(functools.reduce(operator.or_, [_agent_condition(AgentState(s), now) for s in states],
+                                           peewee.SQL("1 = 0")))
+    if not include_stopped:
+        conditions.append(Agent.state != AgentState.STOPPED.value)
     views = []
-    for row in Agent.select().order_by(Agent.heartbeat_at.desc()).dicts():
+    for row in Agent.select().where(where_all(conditions)).order_by(Agent.heartbeat_at.desc()).dicts():
         state = agent_state(row, now)
-        if state == AgentState.STOPPED and not include_stopped:
-            continue
         views.append(AgentView(
             name=row["name"], host=row["host"], pid=row["pid"], state=state,
             current_run=row["current_run"], started_at=to_datetime(row["started_at"]),
@@ -341,54 +374,19 @@ def queues() -> list[QueueView]:
             for q in Queue.select().order_by(Queue.name)]
 
 
-def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]:
-    """Totals for the tab labels: jobs, queue, executed, failed, agents.
-
-    Each run count walks the partial index of its stage, so it stays cheap with a
-    long history.
+def missed_fires(names: Iterable[str] | None = None, *, within: timedelta = timedelta(days=1),
+                 now: datetime | None = None) -> dict[str, int]:
+    """How many fires of each job were missed recently (one query), for the missed-fires mark.
 
     Args:
-        agents_read: :func:`agents` as the caller just read them (saves reading them again).
+        names: the jobs to count (default: all).
+        within: how far back to look.
+        now: the time to look back from (default: the clock).
     """
-    def count(states: tuple[str, ...]) -> peewee.Select:
-        return Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(states))
-
-    row = Job.select(
-        peewee.fn.COUNT(peewee.SQL("*")).alias("jobs"),
-        count(("queued",)).alias("queued"),
-        count(("running",)).alias("running"),
-        count(EXECUTED_STATES).alias("executed"),
-        count(FAILED_STATES).alias("failed"),
-    ).dicts().get()
-    return {
-        "jobs": row["jobs"],
-        "queue": row["queued"] + row["running"],
-        "executed": row["executed"],
-        "failed": row["failed"],
-        "agents": sum(a.state.live for a in (agents() if agents_read is None else agents_read)),
-    }
-
-
-def change_token() -> ChangeToken:
-    """A value that changes whenever anything a tab shows may have changed (one query).
-
-    Operator actions append to the audit trail; runs are added, started and
-    finished; agents beat, and one whose lease ran out is no longer counted live.
-    Live progress and log lines are not in it: the Queue tab and the log popup
-    poll those.
-    """
-    from jobtui.store import AuditEntry
-
-    now = utc_now().timestamp()
-    live = (Agent.state != AgentState.STOPPED.value) & (Agent.heartbeat_at + Agent.lease >= now)
-    row = Job.select(
-        peewee.fn.MAX(Job.updated_at).alias("jobs"),
-        AuditEntry.select(peewee.fn.MAX(AuditEntry.id)).alias("audit"),
-        Run.select(peewee.fn.MAX(Run.id)).alias("runs"),
-        Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(_literal_states(("running",))).alias("running"),
-        Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(EXECUTED_STATES)).alias("executed"),
-        Run.select(peewee.fn.MAX(Run.finished_at)).where(_literal_states(FAILED_STATES)).alias("failed"),
-        Agent.select(peewee.fn.MAX(Agent.heartbeat_at)).alias("beat"),
-        Agent.select(peewee.fn.COUNT(peewee.SQL("*"))).where(live).alias("live"),
-    ).tuples().get()
-    return ChangeToken(rows=tuple(row[:6]), agents=tuple(row[6:]))
+    cutoff = ((now or utc_now()) - within).timestamp()
+    query = (ScheduleFire.select(ScheduleFire.job_name, peewee.fn.COUNT(ScheduleFire.id))
+             .where((ScheduleFire.outcome == FireOutcome.MISSED.value) & (ScheduleFire.fire_at >= cutoff))
+             .group_by(ScheduleFire.job_name))
+    if names is not None:
+        query = query.where(ScheduleFire.job_name.in_(list(names)))
+    return dict(query.tuples())

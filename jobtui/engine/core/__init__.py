@@ -1,0 +1,1 @@
+"""The engine's vocabulary, records, input rules and cron maths: pure, no database."""

@@ -1,0 +1,1 @@
+"""Job definitions: fields and their rules, add/edit/remove, TOML files and the job-files folder."""

@@ -1,0 +1,1 @@
+"""The outside world queueing jobs: notifications and file changes."""
