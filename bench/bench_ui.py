@@ -117,8 +117,8 @@ async def measure(url: str, big_run: int) -> dict[str, float]:
     from jobtui.config import load_settings
     from jobtui.engine import Level
     from jobtui.ui import make_app
-    from jobtui.ui.screens import LogScreen
-    from jobtui.ui.screens.log_viewer import LEVELS
+    from jobtui.ui.screens.log import LogScreen
+    from jobtui.ui.screens.log import LEVELS
 
     settings = load_settings(db=url)
     out: dict[str, float] = {}
@@ -215,7 +215,7 @@ async def measure(url: str, big_run: int) -> dict[str, float]:
 async def live(app, pilot, settings) -> dict[str, float]:
     """A run printing as fast as it can, followed in the popup by a real agent's output."""
     from jobtui import engine
-    from jobtui.ui.screens import LogScreen
+    from jobtui.ui.screens.log import LogScreen
 
     script = Path(tempfile.mkdtemp()) / "fast.py"
     script.write_text(

@@ -49,6 +49,7 @@ from jobtui.engine.logs.follow import LogUpdate, follow
 from jobtui.engine.logs.store import iter_lines, line_count, line_numbers, read_lines, search
 from jobtui.engine.read.change import change_token, tab_counts
 from jobtui.engine.read.listings import (
+    RUN_SORT_KEYS,
     agents,
     executed_page,
     expected_durations,
@@ -70,7 +71,7 @@ from jobtui.engine.session import close_store, close_thread_connection, open_sto
 from jobtui.engine.triggers.notify import notifications, notify
 
 __all__ = [
-    "ACTIVE", "CLEANUP_EVERY", "JOB_DEFAULTS", "SUCCESSFUL", "TERMINAL", "UNSUCCESSFUL",
+    "ACTIVE", "CLEANUP_EVERY", "JOB_DEFAULTS", "RUN_SORT_KEYS", "SUCCESSFUL", "TERMINAL", "UNSUCCESSFUL",
     "AgentState", "AgentView", "ChangeToken", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
     "LogUpdate", "Misfire", "NotificationView", "NotifyResult", "Overlap", "Page", "QueueView", "ReportOn",
     "RunState", "RunView", "Schedule", "Trigger",

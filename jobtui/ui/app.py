@@ -12,17 +12,21 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
-from textual.message import Message
 from textual.screen import Screen
 
 from jobtui import engine
 from jobtui.config import DEBUG_ENV, Settings, redact
-from jobtui.engine import close_thread_connection
+from jobtui.text import inert
 from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import describe_error
-from jobtui.ui.messages import Connected
-from jobtui.ui.screens.main import MainScreen
-from jobtui.text import inert
+from jobtui.ui.keys import Scope, Section, bindings_of
+from jobtui.ui.messages import AgentStarted, Connected, StartFailed
+from jobtui.ui.screens.job_history import JobHistoryScreen
+from jobtui.ui.screens.log import LogScreen
+from jobtui.ui.screens.main import TABLES, MainScreen
+from jobtui.ui.widgets.bars import AgentBar
+from jobtui.ui.widgets.tabs.job_runs import JobRunsTable
+from jobtui.ui.workers import Failed, call_engine
 
 CRASH_LOG = "dashboard-errors.log"
 """Where, in the data directory, the traceback of a dashboard bug goes."""
@@ -47,26 +51,6 @@ def record_crash(data_dir: Path, error: BaseException) -> Path | None:
     except OSError:
         return None
     return path
-
-
-class AgentStarted(Message):
-    """The dashboard started a background agent (its ``pid``), or found one running (None)."""
-
-    def __init__(self, pid: int | None) -> None:
-        super().__init__()
-        self.pid = pid
-
-    bubble = False
-
-
-class StartFailed(Message):
-    """Opening the database or starting the background agent failed (``text`` says why)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    bubble = False
 
 
 class JobtuiApp(App[None]):
@@ -114,6 +98,15 @@ class JobtuiApp(App[None]):
     def get_default_screen(self) -> Screen:
         return self.main_screen
 
+    def key_sections(self) -> list[Section]:
+        """Every key group, in the order the help screen lists them."""
+        return [
+            Section("Everywhere", Scope.EVERYWHERE, bindings_of(type(self), MainScreen)),
+            *(Section(f"{table.title} tab", Scope.TAB, bindings_of(table), table.tab) for table in TABLES),
+            Section("Log popup", Scope.POPUP, bindings_of(LogScreen)),
+            Section("Job history", Scope.POPUP, bindings_of(JobRunsTable, JobHistoryScreen)),
+        ]
+
     def on_mount(self) -> None:
         self.theme = self._theme_name
         if self.keymap:
@@ -137,24 +130,18 @@ class JobtuiApp(App[None]):
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:
         """Open (and if need be create) the database, then start an agent if none serves it."""
-        try:
-            engine.open_store(self.settings)
-        except Exception as error:  # noqa: BLE001 (shown in the agent bar)
-            self.post_message(StartFailed(f"cannot open the database: {describe_error(error)}"))
+        opened = call_engine(lambda: engine.open_store(self.settings))
+        if isinstance(opened, Failed):
+            self.post_message(StartFailed(f"cannot open the database: {opened.text}"))
             return
-        finally:
-            close_thread_connection()
         self.post_message(Connected())
         if not self.start_agent:
             return
-        try:
-            pid = engine.ensure_agent(self.settings)
-        except Exception as error:  # noqa: BLE001
-            self.post_message(StartFailed(f"cannot start an agent: {describe_error(error)}"))
+        started = call_engine(lambda: engine.ensure_agent(self.settings))
+        if isinstance(started, Failed):
+            self.post_message(StartFailed(f"cannot start an agent: {started.text}"))
             return
-        finally:
-            close_thread_connection()
-        self.post_message(AgentStarted(pid))
+        self.post_message(AgentStarted(started.value))
 
     def on_connected(self, message: Connected) -> None:
         self.connected = True
@@ -167,4 +154,4 @@ class JobtuiApp(App[None]):
 
     def on_start_failed(self, message: StartFailed) -> None:
         self.notify(inert(message.text), title="error", severity="error", markup=False, timeout=10)
-        self.main_screen.query_one("#agent-bar").show_problem(message.text)  # type: ignore[attr-defined]
+        self.main_screen.query_one(AgentBar).show_problem(message.text)

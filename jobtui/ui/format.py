@@ -15,9 +15,9 @@ from datetime import datetime
 
 from rich.text import Text
 
-from jobtui.engine import AgentState, AgentView, RunState, Schedule
+from jobtui.engine import AgentState, AgentView, QueueView, RunState, RunView, Schedule
 from jobtui.errors import JobtuiError
-from jobtui.text import inert
+from jobtui.text import age, duration, inert
 
 
 def describe_error(error: BaseException) -> str:
@@ -145,3 +145,55 @@ def short_command(command: str | None) -> str:
     head, _, rest = command.partition(" ")
     name = head.rsplit("/", 1)[-1] or head
     return f"{name} {rest}".strip()
+
+
+# --- the status line -----------------------------------------------------------
+
+
+def status_text(*, loaded: bool, total: int, offset: int, rows: int, page: int, sort: str | None, text: str,
+                status: str | None, marked: int, queues: Sequence[QueueView] = ()) -> str:
+    """The line under a tab's table: which rows show, the sort, the filter, the marks, paused queues.
+
+    ``1–100 of 2,345 · [ ] pages · sort finished · filter 'backup' failed · 2 marked``
+    """
+    parts = []
+    if not loaded:
+        parts.append("loading…")
+    elif total == 0:
+        parts.append("no rows")
+    else:
+        parts.append(f"{offset + 1 if rows else offset:,}–{offset + rows:,} of {total:,}")
+        if total > page:
+            parts.append("[ ] pages")
+    if sort:
+        parts.append(f"sort {sort}")
+    if text or status:
+        shown = " ".join(x for x in (repr(inert(text)) if text else "", status or "") if x)
+        parts.append(f"filter {shown}")
+    if marked:
+        parts.append(f"{marked} marked")
+    for queue in queues:
+        flags = (["PAUSED"] if queue.paused else []) + ([f"every {queue.interval:g}s"] if queue.interval else [])
+        if flags or len(queues) > 1:
+            parts.append(f"{inert(queue.name)}: {', '.join(flags) or 'running'}")
+    return " · ".join(parts)
+
+
+def run_title(run: RunView, frame: int, now: datetime) -> Text:
+    """The log popup's title: the run, its state (spinner frame ``frame``), how long, its Command and feedback."""
+    title = Text()
+    title.append(f"#{run.id} ", style="bold")
+    title.append(inert(run.job), style="bold")
+    title.append(f" · {status_label(run.status, frame)}")
+    if run.status == RunState.RUNNING and run.progress is not None:
+        title.append(f" {run.progress}%")
+    if run.started_at is not None:
+        took = run.duration if run.duration is not None else (now - run.started_at).total_seconds()
+        title.append(f" · {duration(took)} · started {age(run.started_at, now)}", style="dim")
+    if run.command:
+        title.append(" · command: ", style="dim")
+        title.append(inert(run.command))
+    if run.feedback:
+        title.append(" · ", style="dim")
+        title.append(inert(run.feedback))
+    return title

@@ -10,7 +10,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label
 
 from jobtui import engine
-from jobtui.ui.screens import ConfirmScreen, JobFormScreen
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.dialogs.job_form import JobFormScreen
 
 from ui_pilot import settle, table
 

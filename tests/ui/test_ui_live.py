@@ -72,7 +72,7 @@ async def running_on_the_queue_tab(db: Settings, job: str, seconds: int) -> Asyn
 
 
 async def test_log_popup_receives_lines_while_a_real_agent_runs_a_real_script(db: Settings) -> None:
-    from jobtui.ui.screens import LogScreen
+    from jobtui.ui.screens.log import LogScreen
 
     async with running_on_the_queue_tab(db, "ticker", 5) as (app, pilot, run):
         await pilot.press("l")

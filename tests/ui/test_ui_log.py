@@ -7,7 +7,7 @@ from typing import Any
 
 from jobtui import engine
 from jobtui.engine import Level
-from jobtui.ui.screens import LogScreen
+from jobtui.ui.screens.log import LogScreen
 from jobtui.ui.widgets.log_view import plain_segments
 
 from ui_pilot import settle
@@ -24,7 +24,7 @@ def scratch() -> str:
 async def open_log(pilot, run_id: int) -> LogScreen:
     app = pilot.app
     await settle(pilot)
-    from jobtui.ui.screens import LogScreen as Screen
+    from jobtui.ui.screens.log import LogScreen as Screen
 
     app.push_screen(Screen(run_id))
     await settle(pilot)

@@ -9,14 +9,12 @@ import pytest
 from jobtui import engine
 from jobtui.engine import RunState
 from jobtui.errors import NotFound
-from jobtui.ui.screens import (
-    CleanupScreen,
-    ConfirmScreen,
-    HistoryScreen,
-    JobFormScreen,
-    LogScreen,
-    PromptScreen,
-)
+from jobtui.ui.dialogs.cleanup import CleanupScreen
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.dialogs.job_form import JobFormScreen
+from jobtui.ui.dialogs.prompt import PromptScreen
+from jobtui.ui.screens.job_history import JobHistoryScreen
+from jobtui.ui.screens.log import LogScreen
 
 from ui_pilot import keys_of, settle, table
 
@@ -201,7 +199,7 @@ async def test_history_of_a_job_filters_by_state(app, seeded: dict[str, Any]) ->
         await pilot.press("h")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, HistoryScreen)
+        assert isinstance(screen, JobHistoryScreen)
         history = screen.query_one("#history-table")
         all_runs = {str(r.id) for r in engine.runs_page(job="sync-remote").rows}
         assert set(keys_of(history)) == all_runs

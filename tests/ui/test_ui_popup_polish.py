@@ -13,8 +13,10 @@ from rich.cells import cell_len
 from jobtui import engine
 from jobtui.engine import RunState
 from jobtui.errors import NotFound
-from jobtui.ui.screens import CleanupScreen, ConfirmScreen, LogScreen
-from jobtui.ui.widgets import KeyBar
+from jobtui.ui.dialogs.cleanup import CleanupScreen
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.screens.log import LogScreen
+from jobtui.ui.widgets.bars import KeyBar
 
 from ui_pilot import settle
 from ui_seed import AGENT, FROZEN, ago, capture, run_to_end

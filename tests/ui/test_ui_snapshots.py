@@ -100,7 +100,7 @@ class TestLogPopup:
     @SIZES
     def test_finished_log_search(self, snap_compare, snap_app, size) -> None:
         async def run_before(pilot) -> None:
-            from jobtui.ui.screens import LogScreen
+            from jobtui.ui.screens.log import LogScreen
 
             await settle(pilot)
             pilot.app.push_screen(LogScreen(pilot.app.ids["warning"]))
@@ -114,7 +114,7 @@ class TestLogPopup:
     @SIZES
     def test_hostile_log_is_inert(self, snap_compare, snap_app, size) -> None:
         async def run_before(pilot) -> None:
-            from jobtui.ui.screens import LogScreen
+            from jobtui.ui.screens.log import LogScreen
 
             await settle(pilot)
             pilot.app.push_screen(LogScreen(pilot.app.ids["nasty"]))

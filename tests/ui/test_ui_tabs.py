@@ -97,7 +97,7 @@ async def test_sort_cycles(app) -> None:
 
 
 async def test_paging_shows_at_most_a_page(app) -> None:
-    from jobtui.ui.data import PAGE
+    from jobtui.ui.refresh import PAGE
 
     for _ in range(PAGE + 5):
         engine.enqueue("backup-db")
@@ -117,15 +117,14 @@ async def test_paging_shows_at_most_a_page(app) -> None:
 
 
 async def test_help_lists_every_operation(app) -> None:
-    from jobtui.ui.keys import sections
-    from jobtui.ui.screens import HelpScreen
+    from jobtui.ui.screens.help import HelpScreen
 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        ids = {b.id for s in sections(type(app)) for b in s.bindings}
+        ids = {b.id for s in app.key_sections() for b in s.bindings}
         for wanted in ("jobs.add", "jobs.edit", "jobs.remove", "jobs.run", "jobs.toggle", "jobs.log",
                        "jobs.history", "queue.execute", "queue.remove", "queue.cancel", "queue.priority_up",
                        "queue.priority_down", "queue.interval", "queue.pause", "queue.log", "executed.log",
@@ -180,7 +179,7 @@ async def test_keys_are_remapped_from_settings(db, seeded: dict[str, Any]) -> No
     from dataclasses import replace
 
     from jobtui.ui import make_app
-    from jobtui.ui.screens import JobFormScreen
+    from jobtui.ui.dialogs.job_form import JobFormScreen
 
     app = make_app(replace(db, keys={"jobs.add": "n", "tab.failed": "f"}), start_agent=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -296,8 +295,8 @@ async def test_missed_fires_and_the_schedule_in_words(app) -> None:
 
 
 async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(app) -> None:
-    from jobtui.ui.screens import HelpScreen
-    from jobtui.ui.widgets import KeyBar
+    from jobtui.ui.screens.help import HelpScreen
+    from jobtui.ui.widgets.bars import KeyBar
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

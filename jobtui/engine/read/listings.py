@@ -34,6 +34,7 @@ RUN_SORTS: dict[str, Sequence[Any]] = {
     "duration": ((Run.finished_at - Run.started_at).desc(nulls="LAST"), Run.id.desc()),
 }
 """Sort keys a run listing accepts."""
+RUN_SORT_KEYS = tuple(RUN_SORTS)
 
 
 def _states(states: Iterable[RunState | str] | None) -> list[str] | None:

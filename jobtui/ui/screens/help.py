@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from jobtui.ui.keys import key_of, sections
+from jobtui.ui.keys import KeyedApp, key_of
 
 
 class HelpScreen(ModalScreen[None]):
@@ -36,19 +36,19 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        keymap = dict(getattr(self.app, "keymap", {}) or {})
+        app = cast(KeyedApp, self.app)
         with Vertical():
             yield Static(Text("Keys · tables: ↑↓ rows, ←→ columns · esc closes · ^p command palette"),
                          id="help-title")
             yield Static(Text("● under ✉: a log not read yet · ✱: a marked run (space)"),
                          id="help-legend")
             with VerticalScroll():
-                for section in sections(type(self.app)):
+                for section in app.key_sections():
                     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
                     table.add_column(width=8, no_wrap=True, style="bold")
                     table.add_column(ratio=1)
                     for binding in section.bindings:
-                        table.add_row(Text(key_of(binding, keymap)), Text(binding.tooltip or binding.description))
+                        table.add_row(Text(key_of(binding, app.keymap)), Text(binding.tooltip or binding.description))
                     yield Static(Text(section.title, style="bold underline"), classes="help-section")
                     yield Static(table)
 

@@ -9,6 +9,7 @@ already shows it as of the latest token. One reader thread does the reading.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from queue import SimpleQueue
 from typing import Any, ClassVar
@@ -22,22 +23,20 @@ from textual.widgets._tabbed_content import ContentTabs
 from textual.worker import get_current_worker
 
 from jobtui.clock import utc_now
-from jobtui.ui.data import PAGE, Load, Request, serve, shown_version
-from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
-from jobtui.ui.screens.operations import Operations
-from jobtui.ui.widgets import (
-    AgentBar,
-    AgentsTable,
-    ExecutedTable,
-    FailedTable,
-    FilterBar,
-    JobsTable,
-    KeyBar,
-    QueueTable,
-    RecordTable,
-    RowContext,
-)
-from jobtui.text import inert
+from jobtui.engine import JobView
+from jobtui.ui.actions import Actions, Handler
+from jobtui.ui.format import status_text
+from jobtui.ui.messages import DataLoaded, Op, RefreshFailed, Tab, TabData
+from jobtui.ui.refresh import PAGE, Load, ReadMode, Request, serve, shown_version
+from jobtui.ui.screens.help import HelpScreen
+from jobtui.ui.screens.job_history import JobHistoryScreen
+from jobtui.ui.widgets.bars import AgentBar, FilterBar, KeyBar
+from jobtui.ui.widgets.table.record_table import RecordTable, RowContext
+from jobtui.ui.widgets.tabs.agents import AgentsTable
+from jobtui.ui.widgets.tabs.executed import ExecutedTable
+from jobtui.ui.widgets.tabs.failed import FailedTable
+from jobtui.ui.widgets.tabs.jobs import JobsTable
+from jobtui.ui.widgets.tabs.queue import QueueTable
 
 TABLES: tuple[type[RecordTable[Any]], ...] = (JobsTable, QueueTable, ExecutedTable, FailedTable, AgentsTable)
 """The tabs, in the order of their number keys."""
@@ -57,13 +56,13 @@ class TabState:
     offset: int = 0
 
 
-class MainScreen(Operations):
+class MainScreen(Actions):
     """The dashboard: agent bar, tabs, status line, filter bar, footer."""
 
     AUTO_FOCUS = "#jobs-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(n), f"show_tab('{t.tab}')", t.title, id=f"tab.{t.tab}", show=False,
+        *(Binding(str(n), f"show_tab('{t.tab.value}')", t.title, id=f"tab.{t.tab.value}", show=False,
                   tooltip=f"Show the {t.title} tab") for n, t in enumerate(TABLES, 1)),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Quit (the agent keeps running)"),
         Binding("question_mark", "help", "Keys", id="help", key_display="?", tooltip="Show every key"),
@@ -81,19 +80,19 @@ class MainScreen(Operations):
         super().__init__()
         self.db_label = db_label
         self.refresh_interval = refresh_interval
-        self.states: dict[str, TabState] = {t.tab: TabState() for t in TABLES}
-        self.totals: dict[str, int] = {}
+        self.states: dict[Tab, TabState] = {t.tab: TabState() for t in TABLES}
+        self.totals: dict[Tab, int] = {}
         self.counts: dict[str, int] = {}
         self.started = False
-        self._shown_tab = "jobs"
-        self._pending_actions: list[tuple[str, str]] = []
+        self._shown_tab = Tab.JOBS
+        self._pending_actions: list[tuple[Tab, str]] = []
         self._loads: SimpleQueue[Load | None] = SimpleQueue()
         """Loads for the reader thread (None: stop)."""
         self.token: Any = None
         """The latest :func:`jobtui.engine.change_token` read (None: not yet)."""
-        self.pages: dict[str, tuple[Request, Any]] = {}
+        self.pages: dict[Tab, tuple[Request, Any]] = {}
         """Per tab: the request its table's page answers and the change token it was read at."""
-        self._aged_at: dict[str, float] = {}
+        self._aged_at: dict[Tab, float] = {}
         self._status_text = ""
         self.ready = False
         self.busy = False
@@ -103,10 +102,10 @@ class MainScreen(Operations):
 
     def compose(self) -> ComposeResult:
         yield AgentBar(self.db_label, id="agent-bar")
-        with TabbedContent(id="tabs", initial="jobs"):
+        with TabbedContent(id="tabs", initial=Tab.JOBS.value):
             for number, table in enumerate(TABLES, 1):
-                with TabPane(self._label(number, table, None), id=table.tab):
-                    yield table(id=f"{table.tab}-table")
+                with TabPane(self._label(number, table, None), id=table.tab.value):
+                    yield table(id=f"{table.tab.value}-table")
         yield Static("", id="status-line")
         yield FilterBar(id="filter-bar")
         yield KeyBar()
@@ -118,15 +117,21 @@ class MainScreen(Operations):
     # --- tables -----------------------------------------------------------------------
 
     @property
-    def active_tab(self) -> str:
-        return self.query_one(TabbedContent).active or "jobs"
+    def active_tab(self) -> Tab:
+        return Tab(self.query_one(TabbedContent).active or Tab.JOBS.value)
 
-    def table(self, tab: str | None = None) -> RecordTable[Any]:
-        return self.query_one(f"#{tab or self.active_tab}-table", RecordTable)
+    def table(self, tab: Tab | str | None = None) -> RecordTable[Any]:
+        return self.query_one(f"#{Tab(tab or self.active_tab).value}-table", RecordTable)
+
+    def handlers(self) -> Mapping[Op, Handler]:
+        return {**super().handlers(), Op.JOB_HISTORY: self.job_history}
+
+    def job_history(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+        self.app.push_screen(JobHistoryScreen(records[0].name), lambda _: self.refresh_data(force=True))
 
     def on_mount(self) -> None:
         self.query_one(ContentTabs).can_focus = False  # 1-5 switch tabs; focus stays on tables
-        self.table("jobs").focus()
+        self.table(Tab.JOBS).focus()
         self.call_after_refresh(self._focus_table)
         self.ready = True
         if getattr(self.app, "connected", False):
@@ -152,14 +157,14 @@ class MainScreen(Operations):
 
     # --- loading ----------------------------------------------------------------------
 
-    def request(self, tab: str | None = None) -> Request:
+    def request(self, tab: Tab | None = None) -> Request:
         tab = tab or self.active_tab
         state = self.states[tab]
         table = self.table(tab)
         sort = table.SORTS[state.sort % len(table.SORTS)] if table.SORTS else None
         return Request(tab, text=state.text, status=state.status, sort=sort, offset=state.offset)
 
-    def is_current(self, tab: str | None = None) -> bool:
+    def is_current(self, tab: Tab | None = None) -> bool:
         """Whether a tab shows the page its filter, sort and offset ask for, as of the latest change token."""
         tab = tab or self.active_tab
         return self.token is not None and self.pages.get(tab) == (self.request(tab), shown_version(tab, self.token))
@@ -186,17 +191,17 @@ class MainScreen(Operations):
         tab = self.active_tab
         request = self.request(tab)
         if background:
-            mode = "tick"
+            mode = ReadMode.TICK
         elif force or self.token is None:
-            mode = "full"
+            mode = ReadMode.FULL
         elif self.is_current(tab):
             self._reage(tab)  # the table already holds this page: only the ages move on
             self._show_status()
             return
         else:
-            mode = "page"
-        queue_table = self.table("queue")
-        poll = tab == "queue" and queue_table.has_running  # type: ignore[attr-defined]
+            mode = ReadMode.PAGE
+        queue_table = self.table(Tab.QUEUE)
+        poll = tab == Tab.QUEUE and queue_table.has_running  # type: ignore[attr-defined]
         queues = tuple(queue_table.context.queues.values()) if queue_table.loaded else None
         self.busy = True
         self.generation += 1
@@ -204,7 +209,7 @@ class MainScreen(Operations):
 
     @work(thread=True, group="reader", exit_on_error=False)
     def _reader(self) -> None:
-        """The screen's reading thread, for the screen's life (see :func:`jobtui.ui.data.serve`)."""
+        """The screen's reading thread, for the screen's life (see :func:`jobtui.ui.refresh.serve`)."""
         worker = get_current_worker()
         serve(self._loads, self.post_message, lambda: worker.is_cancelled, READER_WAKE)
 
@@ -228,7 +233,7 @@ class MainScreen(Operations):
         else:
             self._reage(self.active_tab)
 
-    def _reage(self, tab: str) -> None:
+    def _reage(self, tab: Tab) -> None:
         """Re-render the rows shown for the time now (no database): ages, elapsed times, countdowns.
 
         Computing a page's cells takes a few milliseconds, so ages move every few seconds.
@@ -243,14 +248,11 @@ class MainScreen(Operations):
             table.apply(table.records, RowContext(now=utc_now(), frame=self.frame, expected=context.expected,
                                                   queues=context.queues))
 
-    def on_operation_failed(self, message: OperationFailed) -> None:
-        """A refresh that failed shows in the agent bar; other failures are Operations' to notify."""
-        if message.text.startswith("refresh: "):
-            message.stop()
-            message.prevent_default()  # not a refused operation: no notification
-            self.busy = False
-            self.token = None  # read everything again once the database answers
-            self.query_one(AgentBar).show_problem(message.text)
+    def on_refresh_failed(self, message: RefreshFailed) -> None:
+        """A refresh that failed shows in the agent bar (not as a refused operation)."""
+        self.busy = False
+        self.token = None  # read everything again once the database answers
+        self.query_one(AgentBar).show_problem(message.text)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         if counts == self.counts:
@@ -260,7 +262,7 @@ class MainScreen(Operations):
         for number, table in enumerate(TABLES, 1):
             tabs.get_tab(table.tab).label = self._label(number, table, counts.get(table.tab, 0))
 
-    def run_on_tab(self, tab: str, action: str) -> None:
+    def run_on_tab(self, tab: Tab, action: str) -> None:
         """Switch to a tab and run one of its table's actions once its rows are loaded."""
         self.action_show_tab(tab)
         table = self.table(tab)
@@ -290,54 +292,29 @@ class MainScreen(Operations):
         tab = self.active_tab
         table = self.table(tab)
         state = self.states[tab]
-        total = self.totals.get(tab, 0)
-        rows = table.row_count
-        parts = []
-        if not table.loaded:
-            parts.append("loading…")
-        elif total == 0:
-            parts.append("no rows")
-        else:
-            first = state.offset + 1 if rows else state.offset
-            parts.append(f"{first:,}–{state.offset + rows:,} of {total:,}")
-            if total > PAGE:
-                parts.append("[ ] pages")
-        if table.SORTS:
-            parts.append(f"sort {table.SORTS[state.sort % len(table.SORTS)]}")
-        if state.text or state.status:
-            shown = " ".join(x for x in (repr(inert(state.text)) if state.text else "", state.status or "") if x)
-            parts.append(f"filter {shown}")
-        if table.marked:
-            parts.append(f"{len(table.marked)} marked")
-        if tab == "queue":
-            for queue in table.context.queues.values():
-                flags = []
-                if queue.paused:
-                    flags.append("PAUSED")
-                if queue.interval:
-                    flags.append(f"every {queue.interval:g}s")
-                if flags or len(table.context.queues) > 1:
-                    parts.append(f"{inert(queue.name)}: {', '.join(flags) or 'running'}")
-        text = " · ".join(parts)
+        sort = table.SORTS[state.sort % len(table.SORTS)] if table.SORTS else None
+        text = status_text(loaded=table.loaded, total=self.totals.get(tab, 0), offset=state.offset,
+                           rows=table.row_count, page=PAGE, sort=sort, text=state.text, status=state.status,
+                           marked=len(table.marked),
+                           queues=tuple(table.context.queues.values()) if tab == Tab.QUEUE else ())
         if text != self._status_text:  # an update re-lays out the screen: only when it changed
             self._status_text = text
             self.query_one("#status-line", Static).update(Text(text))
 
     def action_help(self) -> None:
         """Show every key."""
-        from jobtui.ui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen())
 
     # --- tabs -------------------------------------------------------------------------
 
-    def action_show_tab(self, tab: str) -> None:
-        """Switch to a tab and focus its table."""
-        self.query_one(TabbedContent).active = tab
+    def action_show_tab(self, tab: Tab | str) -> None:
+        """Switch to a tab and focus its table (a binding names it by its value)."""
+        tab = Tab(tab)
+        self.query_one(TabbedContent).active = tab.value
         self._activated(tab)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._activated(event.pane.id or "jobs")
+        self._activated(Tab(event.pane.id or Tab.JOBS.value))
 
     def _focus_table(self) -> None:
         if self.app.screen is self and not isinstance(self.focused, Input):
@@ -351,7 +328,7 @@ class MainScreen(Operations):
         if self.focused is None and self.app.screen is self:
             self.table().focus()
 
-    def _activated(self, tab: str) -> None:
+    def _activated(self, tab: Tab) -> None:
         if tab == self._shown_tab:
             return  # the key and TabbedContent's own message both report a switch
         self._shown_tab = tab

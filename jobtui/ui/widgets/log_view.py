@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -28,9 +29,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.engine import Level, LogLine
-from jobtui.ui.widgets.base_style import BaseStyleOnce
-from jobtui.ui.widgets.focus_guard import StaleHideGuard
 from jobtui.text import Tabs, inert
+from jobtui.ui.widgets.mixins import BaseStyleOnce, StaleHideGuard
 
 BLOCK = 256  # rows fetched per window request
 CACHE_LINES = 20_000  # lines kept before the cache is trimmed to what is near the screen
@@ -69,21 +69,19 @@ class LogView(BaseStyleOnce, StaleHideGuard, ScrollView, can_focus=True):
         Binding("G", "scroll_end", "End", show=False),
     ]
 
+    @dataclass
     class WindowWanted(Message):
         """The view needs lines ``first`` .. ``first + span - 1`` (at or above ``level``)."""
 
-        def __init__(self, first: int, span: int, level: Level | None) -> None:
-            super().__init__()
-            self.first = first
-            self.span = span
-            self.level = level
+        first: int
+        span: int
+        level: Level | None
 
+    @dataclass
     class FollowChanged(Message):
         """The operator scrolled away from the end (follow off) or back."""
 
-        def __init__(self, following: bool) -> None:
-            super().__init__()
-            self.following = following
+        following: bool
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import IntEnum
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -19,7 +20,7 @@ from textual.message import Message
 from jobtui import engine
 from jobtui.engine import AgentView, ChangeToken, QueueView, RunState
 from jobtui.ui.format import describe_error
-from jobtui.ui.messages import DataLoaded, OperationFailed, TabData
+from jobtui.ui.messages import DataLoaded, RefreshFailed, Tab, TabData
 
 PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 
@@ -28,7 +29,7 @@ PAGE = 100  # rows a tab shows at most; `[` and `]` page through the rest
 class Request:
     """What to load: a tab, its filter, sort and page."""
 
-    tab: str
+    tab: Tab
     text: str = ""
     status: str | None = None
     sort: str | None = None
@@ -42,46 +43,51 @@ def load_tab(request: Request, agents: list[AgentView] | None = None,
 
     Args:
         request: the tab, its filter, sort and page.
-        agents: the agents, if already read (Agents tab).
+        agents: the agents, if already read (Agents tab, without a filter).
         queues: the queues' settings, if known to be current (Queue tab): saves a query.
     """
     text = request.text.strip() or None
     offset = max(0, request.offset)
     tab = request.tab
-    if tab == "jobs":
-        page = engine.jobs_page(text=text, sort=request.sort or "name", offset=offset, limit=PAGE)
-        return TabData(tab, page.rows, page.total, offset)
-    if tab == "queue":
-        states = [request.status] if request.status else None
-        page = engine.queue_page(text=text, states=states, offset=offset, limit=PAGE)
-        running = {r.job for r in page.rows if r.status == RunState.RUNNING and r.progress is None}
-        expected = engine.expected_durations(running) if running else {}
-        return TabData(tab, page.rows, page.total, offset, expected=expected, queues=queues if queues is not None else tuple(engine.queues()))
-    if tab in ("executed", "failed", "history"):
-        kwargs = dict(text=text, sort=request.sort or "finished", offset=offset, limit=PAGE)
-        if request.job:
-            kwargs["job"] = request.job
-        if request.status:
-            page = engine.runs_page([request.status], **kwargs)
-        elif tab == "executed":
-            page = engine.executed_page(**kwargs)
-        elif tab == "failed":
-            page = engine.failed_page(**kwargs)
-        else:
-            page = engine.runs_page(None, **kwargs)
-        return TabData(tab, page.rows, page.total, offset)
-    if tab == "agents":
-        if text or request.status or agents is None:  # filtered by the engine, in SQL
-            found = engine.agents(text=text, states=[request.status] if request.status else None)
-        else:
-            found = agents
-        rows = tuple(found[offset:offset + PAGE])
-        return TabData(tab, rows, len(found), offset)
-    raise ValueError(f"unknown tab {tab!r}")
+    match tab:
+        case Tab.JOBS:
+            page = engine.jobs_page(text=text, sort=request.sort or "name", offset=offset, limit=PAGE)
+            return TabData(tab, page.rows, page.total, offset)
+        case Tab.QUEUE:
+            page = engine.queue_page(text=text, states=[request.status] if request.status else None,
+                                     offset=offset, limit=PAGE)
+            running = {r.job for r in page.rows if r.status == RunState.RUNNING and r.progress is None}
+            expected = engine.expected_durations(running) if running else {}
+            return TabData(tab, page.rows, page.total, offset, expected=expected,
+                           queues=queues if queues is not None else tuple(engine.queues()))
+        case Tab.EXECUTED | Tab.FAILED | Tab.HISTORY:
+            kwargs: dict[str, Any] = dict(text=text, sort=request.sort or "finished", offset=offset, limit=PAGE)
+            if request.job:
+                kwargs["job"] = request.job
+            if request.status:
+                page = engine.runs_page([request.status], **kwargs)
+            elif tab == Tab.EXECUTED:
+                page = engine.executed_page(**kwargs)
+            elif tab == Tab.FAILED:
+                page = engine.failed_page(**kwargs)
+            else:
+                page = engine.runs_page(None, **kwargs)
+            return TabData(tab, page.rows, page.total, offset)
+        case Tab.AGENTS:
+            if text or request.status or agents is None:  # filtered by the engine, in SQL
+                agents = engine.agents(text=text, states=[request.status] if request.status else None)
+            return TabData(tab, tuple(agents[offset:offset + PAGE]), len(agents), offset)
 
 
-MODES = ("page", "tick", "full")
-"""How much a load reads, least first: the page; the token (then the rest if it moved); all."""
+class ReadMode(IntEnum):
+    """How much a load reads, least first."""
+
+    PAGE = 0
+    #: the page alone (a key)
+    TICK = 1
+    #: the change token, then counts, agents and page if it moved (a timer)
+    FULL = 2
+    #: all of them (after an operation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +96,8 @@ class Load:
 
     request: Request
     generation: int
-    mode: str
-    """``page``: the page alone (a key); ``tick``: the change token, then counts, agents and
-    page if it moved; ``full``: all of them (after an operation)."""
-    known: Any = None
+    mode: ReadMode
+    known: ChangeToken | None = None
     """The change token the screen has."""
     page_current: bool = False
     """Whether the screen already shows this page as of ``known``."""
@@ -104,14 +108,12 @@ class Load:
 
     def after(self, older: Load) -> Load:
         """This load, reading at least what a superseded older one would have."""
-        if MODES.index(older.mode) > MODES.index(self.mode):
-            return replace(self, mode=older.mode)
-        return self
+        return replace(self, mode=older.mode) if older.mode > self.mode else self
 
 
-def shown_version(tab: str, token: ChangeToken) -> Any:
+def shown_version(tab: Tab, token: ChangeToken) -> Any:
     """The part of the change token a tab's page follows: a heartbeat moves only the Agents tab."""
-    return token if tab == "agents" else token.rows
+    return token if tab == Tab.AGENTS else token.rows
 
 
 def read(load: Load) -> DataLoaded:
@@ -121,17 +123,18 @@ def read(load: Load) -> DataLoaded:
     counts and the page stand, unless the page is the Agents tab's.
     """
     token = counts = agents = data = None
-    page_current = load.page_current and load.mode != "full"
-    if load.mode in ("tick", "full"):
+    page_current = load.page_current and load.mode != ReadMode.FULL
+    if load.mode >= ReadMode.TICK:
         token = engine.change_token()
-        if load.mode == "full" or token != load.known:
+        if load.mode == ReadMode.FULL or token != load.known:
             agents = engine.agents()
             rows_moved = load.known is None or token.rows != load.known.rows
-            if load.mode == "full" or rows_moved:
+            if load.mode == ReadMode.FULL or rows_moved:
                 counts = engine.tab_counts(agents)
             tab = load.request.tab
-            page_current = page_current and shown_version(tab, token) == shown_version(tab, load.known)
-    if load.mode == "page" or not page_current or load.poll:
+            page_current = page_current and load.known is not None and (
+                shown_version(tab, token) == shown_version(tab, load.known))
+    if load.mode == ReadMode.PAGE or not page_current or load.poll:
         data = load_tab(load.request, agents, load.queues if counts is None else None)
     return DataLoaded(data, load.generation, request=load.request,
                       token=token if token is not None else load.known, counts=counts, agents=agents)
@@ -148,7 +151,7 @@ def serve(loads: SimpleQueue[Load | None], post: Callable[[Message], object], st
 
     Args:
         loads: where the screen puts its loads.
-        post: how results (:class:`DataLoaded`, or :class:`OperationFailed` ``refresh: ...``) go back.
+        post: how results (:class:`DataLoaded`, or :class:`RefreshFailed`) go back.
         stopped: whether to stop (checked every ``wake`` seconds).
     """
     try:
@@ -166,7 +169,7 @@ def serve(loads: SimpleQueue[Load | None], post: Callable[[Message], object], st
                 message: Message = read(load)
             except Exception as error:  # noqa: BLE001 (the agent bar shows it; never a traceback)
                 engine.close_thread_connection()  # the next load connects afresh
-                message = OperationFailed(f"refresh: {describe_error(error)}")
+                message = RefreshFailed(f"refresh: {describe_error(error)}")
             post(message)
     finally:
         engine.close_thread_connection()

@@ -1,8 +1,8 @@
 """The log popup: one run's log, followed live while it runs, windowed from the database.
 
-The screen owns the workers; the :class:`~jobtui.ui.widgets.LogView` only draws
-and asks for windows. A poll worker watches the run (every
-:data:`POLL_RUNNING` seconds while it runs) and fetches only the lines that are
+The screen owns the workers (their blocking reads are :mod:`~jobtui.ui.screens.log_reader`'s);
+the :class:`~jobtui.ui.widgets.log_view.LogView` only draws and asks for
+windows. A follow worker watches the run and fetches only the lines that are
 new; a finished run is read a window at a time as the operator scrolls, so a
 log of a million lines opens as fast as a short one. While the run runs, a
 timer turns the title's spinner from the run already loaded (no database work).
@@ -11,7 +11,6 @@ timer turns the title's spinner from the run already loaded (no database work).
 from __future__ import annotations
 
 import time
-from array import array
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,62 +24,31 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from jobtui import engine
 from jobtui.clock import utc_now
-from jobtui.engine import Level, RunState, RunView, close_thread_connection
-from jobtui.ui.format import describe_error, status_label
+from jobtui.engine import Level, RunState, RunView
+from jobtui.text import inert
+from jobtui.ui.format import run_title
 from jobtui.ui.messages import (
+    LogFailed,
     LogGrew,
     LogIndex,
     LogWindow,
     OperationDone,
-    OperationFailed,
     RunLoaded,
     SearchDone,
 )
-from jobtui.ui.widgets import KeyBar, LogView
-from jobtui.ui.widgets.log_view import INDEX_TYPE
-from jobtui.text import age, duration, inert
+from jobtui.ui.screens import log_reader
+from jobtui.ui.screens.log_reader import level_key
+from jobtui.ui.widgets.bars import InputMode, KeyBar, LogInput
+from jobtui.ui.widgets.log_view import LogView
+from jobtui.ui.workers import Done, Failed, call_engine
 
-POLL_RUNNING = 0.1  # seconds between two looks at a running run's log
-TAIL_LINES = 400  # newest lines fetched with each poll (more than a screen)
 SPIN_INTERVAL = 0.15  # seconds between two spinner frames, as in the tables (MainScreen)
 NEEDLE_SHOWN = 30  # characters of the search text the status line shows; longer ones end in …
 LEVELS: tuple[Level | None, ...] = (None, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)
 """The level filter cycle; None shows every stored line (Verbose and up)."""
 ACTIONS_OF_THE_LOG = frozenset({"follow", "wrap", "level", "search", "next_match", "previous_match", "save"})
 """Actions that act on the log view, switched off while the input line is open."""
-
-
-class LogInput(Input):
-    """The popup's input line (search text or save path), with its own keys on the key bar.
-
-    Focused, its bindings come first in the chain the key bar reads, so the bar
-    shows ``enter Find`` or ``enter Save`` and ``esc Cancel`` instead of the log's keys.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit_as('search')", "Find"),
-        Binding("enter", "submit_as('save')", "Save"),
-        Binding("escape", "screen.close", "Cancel"),
-    ]
-    """Enter submits (shown as what it does in the current mode); escape closes the line."""
-
-    mode = ""
-    """What the line asks for: ``search`` or ``save`` (set by the screen before it shows the line)."""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "submit_as":
-            # both enter bindings exist; only the current mode's shows and answers
-            return bool(parameters) and parameters[0] == self.mode
-        return super().check_action(action, parameters)
-
-    async def action_submit_as(self, mode: str) -> None:
-        await self.action_submit()
-
-
-def _level_key(level: Level | None) -> int | None:
-    return None if level is None else int(level)
 
 
 class LogScreen(ModalScreen[None]):
@@ -124,7 +92,7 @@ class LogScreen(ModalScreen[None]):
         self.needle = ""
         self.hits: list[int] = []
         self.hit = -1
-        self.input_mode: str | None = None
+        self.input_mode: InputMode | None = None
         self.searching = False
         """A search is under way (its hits are not known yet)."""
         self.frame = 0
@@ -165,96 +133,51 @@ class LogScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="log-poll", exit_on_error=False)
     def _poll(self) -> None:
-        """Watch the run; post new lines as they are stored, until it has finished."""
+        """Follow the run: post new lines as they are stored, until it has finished."""
         worker = get_current_worker()
-        known = -1
-        last_run: RunView | None = None
-        try:
-            engine.mark_seen(self.run_id)
-            while not worker.is_cancelled:
-                run = engine.get_run(self.run_id)
-                count = engine.line_count(self.run_id)
-                if count != known:
-                    start = max(known, count - TAIL_LINES, 0)
-                    tail = engine.read_lines(self.run_id, start, count - start) if count > start else []
-                    self.post_message(LogGrew(count, tail, run))
-                    known = count
-                elif run != last_run:
-                    self.post_message(RunLoaded(run))
-                finished = run.status not in (RunState.QUEUED, RunState.RUNNING)
-                if finished and last_run is not None and last_run.status == run.status:
-                    break  # one more look after it finished caught the last flush
-                last_run = run
-                time.sleep(POLL_RUNNING if run.status == RunState.RUNNING else 0.5)
-            engine.mark_seen(self.run_id)
-        except Exception as error:  # noqa: BLE001 (shown to the operator, never a traceback)
-            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
-        finally:
-            close_thread_connection()
+        self._post_failure(call_engine(
+            lambda: log_reader.follow(self.run_id, self.post_message, lambda: worker.is_cancelled)))
 
     @work(thread=True, group="log-window", exit_on_error=False)
     def _fetch_window(self, first: int, span: int, level: Level | None) -> None:
-        try:
-            lines = engine.read_lines(self.run_id, first, span, min_level=level)
-            self.post_message(LogWindow(lines, first, span))
-        except Exception as error:  # noqa: BLE001
-            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
-        finally:
-            close_thread_connection()
+        self._post(call_engine(lambda: log_reader.window(self.run_id, first, span, level)))
 
     @work(thread=True, exclusive=True, group="log-index", exit_on_error=False)
     def _scan_index(self, level: Level, start: int, reset: bool) -> None:
-        """Collect the numbers of the lines at or above ``level`` from ``start`` on.
-
-        The whole log is indexed by :func:`jobtui.engine.line_numbers`, which skips
-        chunks holding no such line without reading them; lines stored since (a
-        running log) are read as a window, filtered by level in the engine too.
-        """
         worker = get_current_worker()
-        try:
-            upto = engine.line_count(self.run_id)
-            if start == 0:
-                numbers = array(INDEX_TYPE, engine.line_numbers(self.run_id, level))
-            else:
-                numbers = array(INDEX_TYPE, (line.number for line in engine.read_lines(
-                    self.run_id, start, max(0, upto - start), min_level=level)))
-            if numbers:
-                upto = max(upto, numbers[-1] + 1)  # lines stored between the two queries
-            if not worker.is_cancelled:
-                self.post_message(LogIndex(int(level), numbers, True, reset, upto))
-        except Exception as error:  # noqa: BLE001
-            self.post_message(OperationFailed(f"log of #{self.run_id}: {describe_error(error)}"))
-        finally:
-            close_thread_connection()
+        outcome = call_engine(lambda: log_reader.index(self.run_id, level, start, reset))
+        if not worker.is_cancelled:
+            self._post(outcome)
 
     @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
     def _search(self, needle: str, level: Level | None) -> None:
-        try:
-            hits = engine.search(self.run_id, needle, min_level=level)
-        except Exception as error:  # noqa: BLE001
-            self.post_message(SearchDone(needle, _level_key(level), [], failed=True))
-            self.post_message(OperationFailed(f"search: {describe_error(error)}"))
+        outcome = call_engine(lambda: log_reader.search(self.run_id, needle, level))
+        if isinstance(outcome, Failed):
+            self.post_message(SearchDone(needle, level_key(level), [], failed=True))
+            self.post_message(LogFailed(f"search: {outcome.text}"))
         else:
-            self.post_message(SearchDone(needle, _level_key(level), hits))
-        finally:
-            close_thread_connection()
+            self._post(outcome)
 
     @work(thread=True, group="log-save", exit_on_error=False)
     def _save(self, path: Path, level: Level | None) -> None:
-        try:
-            written = 0
-            with path.open("w", encoding="utf-8", errors="replace") as handle:
-                for line in engine.iter_lines(self.run_id, min_level=level):
-                    handle.write(line.text)
-                    handle.write("\n")
-                    written += 1
-            self.post_message(OperationDone(f"saved {written} lines to {path}"))
-        except OSError as error:
-            self.post_message(OperationFailed(f"cannot save to {path}: {error.strerror}"))
-        except Exception as error:  # noqa: BLE001
-            self.post_message(OperationFailed(f"save: {describe_error(error)}"))
-        finally:
-            close_thread_connection()
+        match call_engine(lambda: log_reader.save(self.run_id, path, level)):
+            case Done(value=message):
+                self.post_message(message)
+            case Failed(error=OSError() as error):
+                self.post_message(LogFailed(f"cannot save to {path}: {error.strerror}"))
+            case Failed() as failed:
+                self.post_message(LogFailed(f"save: {failed.text}"))
+
+    def _post(self, outcome: Done | Failed) -> None:
+        """A worker's message, or the one line saying why there is none."""
+        if isinstance(outcome, Done):
+            self.post_message(outcome.value)
+        else:
+            self._post_failure(outcome)
+
+    def _post_failure(self, outcome: Done | Failed) -> None:
+        if isinstance(outcome, Failed):
+            self.post_message(LogFailed(f"log of #{self.run_id}: {outcome.text}"))
 
     # --- messages from workers and the view -------------------------------------------
 
@@ -297,7 +220,7 @@ class LogScreen(ModalScreen[None]):
         self._show_status()
 
     def on_search_done(self, message: SearchDone) -> None:
-        if message.needle != self.needle or message.level != _level_key(self.view.level):
+        if message.needle != self.needle or message.level != level_key(self.view.level):
             return  # a newer search (other text, or the level filter changed) is under way
         self.searching = False
         if message.failed:
@@ -318,7 +241,7 @@ class LogScreen(ModalScreen[None]):
         if message.text:
             self.notify(inert(message.text), markup=False)
 
-    def on_operation_failed(self, message: OperationFailed) -> None:
+    def on_log_failed(self, message: LogFailed) -> None:
         self.notify(inert(message.text), severity="error", markup=False)
 
     # --- actions ----------------------------------------------------------------------
@@ -367,11 +290,11 @@ class LogScreen(ModalScreen[None]):
         self._show_status()
 
     def action_search(self) -> None:
-        self._show_input("search", self.needle, "search text (enter: find, escape: close)")
+        self._show_input(InputMode.SEARCH, self.needle, "search text (enter: find, escape: close)")
 
     def action_save(self) -> None:
         name = f"jobtui-run-{self.run_id}.log"
-        self._show_input("save", str(Path.cwd() / name), "save to file (enter: save, escape: close)")
+        self._show_input(InputMode.SAVE, str(Path.cwd() / name), "save to file (enter: save, escape: close)")
 
     def action_next_match(self) -> None:
         if self.hits:
@@ -394,7 +317,7 @@ class LogScreen(ModalScreen[None]):
 
     # --- the input line -------------------------------------------------------------
 
-    def _show_input(self, mode: str, value: str, placeholder: str) -> None:
+    def _show_input(self, mode: InputMode, value: str, placeholder: str) -> None:
         self.input_mode = mode
         field = self.query_one("#log-input", LogInput)
         field.mode = mode
@@ -415,7 +338,7 @@ class LogScreen(ModalScreen[None]):
         event.stop()
         mode, value = self.input_mode, event.value
         self._hide_input()
-        if mode == "search":
+        if mode == InputMode.SEARCH:
             self.needle = value
             self.hits, self.hit = [], -1
             self.view.set_needle(value, None)
@@ -423,7 +346,7 @@ class LogScreen(ModalScreen[None]):
             if value:
                 self._search(value, self.level)
             self._show_status()
-        elif mode == "save" and value.strip():
+        elif mode == InputMode.SAVE and value.strip():
             self._save(Path(value.strip()).expanduser(), self.level)
 
     # --- display --------------------------------------------------------------------
@@ -443,26 +366,8 @@ class LogScreen(ModalScreen[None]):
         self._show_title()
 
     def _show_title(self) -> None:
-        run = self.run
-        if run is None:
-            return
-        title = Text()
-        title.append(f"#{run.id} ", style="bold")
-        title.append(inert(run.job), style="bold")
-        title.append(f" · {status_label(run.status, self.frame)}")
-        if run.status == RunState.RUNNING and run.progress is not None:
-            title.append(f" {run.progress}%")
-        if run.started_at is not None:
-            now = utc_now()
-            took = run.duration if run.duration is not None else (now - run.started_at).total_seconds()
-            title.append(f" · {duration(took)} · started {age(run.started_at, now)}", style="dim")
-        if run.command:
-            title.append(" · command: ", style="dim")
-            title.append(inert(run.command))
-        if run.feedback:
-            title.append(" · ", style="dim")
-            title.append(inert(run.feedback))
-        self.query_one("#log-title", Static).update(title)
+        if self.run is not None:
+            self.query_one("#log-title", Static).update(run_title(self.run, self.frame, utc_now()))
 
     def _show_status(self) -> None:
         view = self.view

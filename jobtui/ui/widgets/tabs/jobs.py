@@ -7,9 +7,22 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import JobView, RunState
-from jobtui.ui.format import STATUS_CLASS, missed_mark, short_command, sparkline, status_label
-from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
 from jobtui.text import age, inert, until
+from jobtui.ui.format import (
+    STATUS_CLASS,
+    missed_mark,
+    short_command,
+    sparkline,
+    status_label,
+)
+from jobtui.ui.messages import Op, Tab
+from jobtui.ui.widgets.table.record_table import (
+    Cell,
+    Column,
+    RecordTable,
+    RowContext,
+    op,
+)
 
 
 def next_cell(job: JobView, ctx: RowContext) -> Cell:
@@ -23,7 +36,7 @@ def next_cell(job: JobView, ctx: RowContext) -> Cell:
 class JobsTable(RecordTable[JobView]):
     """Registered jobs, by name (or the chosen sort)."""
 
-    tab = "jobs"
+    tab = Tab.JOBS
     title = "Jobs"
     COLUMNS = (
         Column("status", "status", 11),  # "⊘ cancelled"
@@ -41,13 +54,13 @@ class JobsTable(RecordTable[JobView]):
     SORTS = ("name", "queue", "domain")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        op("a", "add", "Add", "jobs.add", help="Add a job (form)"),
-        op("e", "edit", "Edit", "jobs.edit", help="Edit the job (form)"),
-        op("d", "remove", "Remove", "jobs.remove", help="Remove the job and its queued runs (confirm)"),
-        op("x", "run", "Run now", "jobs.run", help="Queue a run now, asking for its Command text"),
-        op("p", "toggle", "On/off", "jobs.toggle", help="Enable or disable the job"),
-        op("l", "log", "Log", "jobs.log", help="Log of the job's last run"),
-        op("h", "history", "History", "jobs.history", help="Latest executions of the job"),
+        op("a", Op.ADD_JOB, "Add", "jobs.add", help="Add a job (form)"),
+        op("e", Op.EDIT_JOB, "Edit", "jobs.edit", help="Edit the job (form)"),
+        op("d", Op.REMOVE_JOB, "Remove", "jobs.remove", help="Remove the job and its queued runs (confirm)"),
+        op("x", Op.RUN_JOB, "Run now", "jobs.run", help="Queue a run now, asking for its Command text"),
+        op("p", Op.TOGGLE_JOB, "On/off", "jobs.toggle", help="Enable or disable the job"),
+        op("l", Op.JOB_LOG, "Log", "jobs.log", help="Log of the job's last run"),
+        op("h", Op.JOB_HISTORY, "History", "jobs.history", help="Latest executions of the job"),
     ]
     """Keys of the Jobs tab; ids (``jobs.*``) let the config file remap them."""
 

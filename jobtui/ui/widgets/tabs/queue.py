@@ -7,9 +7,16 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import RunState, RunView
-from jobtui.ui.format import SPINNER, STATUS_CLASS, progress_bar, status_label
-from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
 from jobtui.text import age, duration, inert
+from jobtui.ui.format import SPINNER, STATUS_CLASS, progress_bar, status_label
+from jobtui.ui.messages import Op, Tab
+from jobtui.ui.widgets.table.record_table import (
+    Cell,
+    Column,
+    RecordTable,
+    RowContext,
+    op,
+)
 
 BAR_WIDTH = 10  # cells of the progress bar
 
@@ -33,7 +40,7 @@ def progress_cell(run: RunView, ctx: RowContext) -> Cell:
 class QueueTable(RecordTable[RunView]):
     """Queued and running runs, in the order the agents take them."""
 
-    tab = "queue"
+    tab = Tab.QUEUE
     title = "Queue"
     COLUMNS = (
         Column("status", "status", 13),
@@ -50,15 +57,15 @@ class QueueTable(RecordTable[RunView]):
     STATUSES = ("queued", "running")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        op("x", "execute", "Exec", "queue.execute", help="Run it next, skipping the interval"),
-        op("d", "remove", "Del", "queue.remove", help="Remove the queued run (confirm)"),
-        op("c", "cancel", "Cancel", "queue.cancel", help="Cancel the run; kills a running one (confirm)"),
-        op("plus", "prio_up", "Prio+", "queue.priority_up", help="Raise the run's priority", key_display="+"),
-        op("minus", "prio_down", "Prio-", "queue.priority_down", help="Lower the run's priority",
+        op("x", Op.EXECUTE_NOW, "Exec", "queue.execute", help="Run it next, skipping the interval"),
+        op("d", Op.REMOVE_RUNS, "Del", "queue.remove", help="Remove the queued run (confirm)"),
+        op("c", Op.CANCEL, "Cancel", "queue.cancel", help="Cancel the run; kills a running one (confirm)"),
+        op("plus", Op.PRIORITY_UP, "Prio+", "queue.priority_up", help="Raise the run's priority", key_display="+"),
+        op("minus", Op.PRIORITY_DOWN, "Prio-", "queue.priority_down", help="Lower the run's priority",
            key_display="-"),
-        op("i", "interval", "Interval", "queue.interval", help="Seconds between two runs of the queue"),
-        op("P", "pause", "Pause", "queue.pause", help="Pause or resume the run's queue"),
-        op("l", "log", "Log", "queue.log", help="Follow the run's log"),
+        op("i", Op.QUEUE_INTERVAL, "Interval", "queue.interval", help="Seconds between two runs of the queue"),
+        op("P", Op.QUEUE_PAUSE, "Pause", "queue.pause", help="Pause or resume the run's queue"),
+        op("l", Op.RUN_LOG, "Log", "queue.log", help="Follow the run's log"),
     ]
     """Keys of the Queue tab (``queue.*``)."""
 

@@ -2,7 +2,8 @@
 
 Checks run in a worker through the engine's own validators (the same ones the
 CLI and the TOML import use), so the form can never accept what the engine
-refuses; the message of a refused field is shown under it.
+refuses; a refused field's message is shown under the field the error names
+(``UserError.field``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from jobtui import engine
-from jobtui.engine import JobView, Level, close_thread_connection
+from jobtui.engine import JOB_DEFAULTS, JobView, Level
 from jobtui.errors import JobtuiError
-from jobtui.ui.format import describe_error, local_zone
-from jobtui.ui.screens.confirm import ConfirmScreen
 from jobtui.text import inert
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.format import local_zone
+from jobtui.ui.workers import Done, Failed, call_engine
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
 
@@ -52,24 +54,6 @@ FIELDS = (
     Field("timeout", "Timeout", "seconds (empty: none)"),
     Field("retries", "Retries", "0"),
 )
-
-ERROR_FIELDS = (
-    ("job name", "name"), ("job '", "name"), ("command", "command"), ("workdir", "workdir"),
-    ("cron", "schedules"), ("schedule", "schedules"), ("unknown time zone", "schedules"),
-    ("parameter", "params"), ("queue", "queue"), ("priority", "priority"), ("timeout", "timeout"),
-    ("retries", "retries"), ("unknown log level", "log_level"),
-)
-"""Which field an engine message is about, by how it starts."""
-
-
-def field_of(message: str) -> str | None:
-    """The form field a UserError message names, if any."""
-    lowered = message.lower()
-    for prefix, key in ERROR_FIELDS:
-        if lowered.startswith(prefix):
-            return key
-    return None
-
 
 def split_schedules(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
@@ -122,9 +106,9 @@ def schedule_note(value: str) -> str:
 
 
 def form_values(job: JobView | None) -> dict[str, str]:
-    """The text fields' initial values for a job (empty for a new one)."""
+    """The text fields' initial values for a job (a new one's: the defaults worth showing)."""
     if job is None:
-        return {"queue": "default", "priority": "0", "retries": "0"}
+        return {key: str(JOB_DEFAULTS[key]) for key in ("queue", "priority", "retries")}
     return {
         "name": job.name,
         "description": job.description,
@@ -210,14 +194,15 @@ class JobFormScreen(ModalScreen[JobView | None]):
                         yield Label("", id="note-schedules", classes="field-note")
                 with Horizontal(classes="row"):
                     yield Label("Log level")
-                    level = self.job.log_level if self.job else Level.INFO
+                    level = self.job.log_level if self.job else JOB_DEFAULTS["log_level"]
                     yield Select([(lv.name.lower(), lv.name.lower()) for lv in Level],
                                  value=level.name.lower(), allow_blank=False, compact=True,
                                  id="field-log_level")
                 yield Label("", id="error-log_level", classes="field-error")
                 with Horizontal(classes="row"):
                     yield Label("Enabled")
-                    yield Checkbox("scheduled and triggered", value=self.job.enabled if self.job else True,
+                    yield Checkbox("scheduled and triggered",
+                                   value=self.job.enabled if self.job else JOB_DEFAULTS["enabled"],
                                    compact=True, id="field-enabled")
 
     def on_mount(self) -> None:
@@ -255,11 +240,11 @@ class JobFormScreen(ModalScreen[JobView | None]):
             "workdir": values["workdir"].strip() or None,
             "schedules": split_schedules(values["schedules"]),
             "params": values["params"].strip() or {},
-            "queue": values["queue"].strip() or "default",
+            "queue": values["queue"],
             "domain": values["domain"],
-            "priority": values["priority"].strip() or 0,
-            "timeout": values["timeout"].strip() or None,
-            "retries": values["retries"].strip() or 0,
+            "priority": values["priority"],
+            "timeout": values["timeout"],
+            "retries": values["retries"],
             "log_level": str(self.query_one("#field-log_level", Select).value),
             "enabled": self.query_one("#field-enabled", Checkbox).value,
         }
@@ -291,15 +276,15 @@ class JobFormScreen(ModalScreen[JobView | None]):
 
     @work(thread=True, group="form-check", exit_on_error=False)
     def _check(self, key: str, value: str, values: dict[str, str]) -> None:
-        note = None
-        try:
+        def check() -> tuple[str | None, str | None]:
             problem = check_field(key, value, values, self.adding)
-            if key == "schedules" and problem is None:
-                note = schedule_note(value)
-        except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
-            problem = describe_error(error)
-        finally:
-            close_thread_connection()
+            return problem, schedule_note(value) if key == "schedules" and problem is None else None
+
+        match call_engine(check):
+            case Done(value=(problem, note)):
+                pass
+            case Failed() as failed:
+                problem, note = failed.text, None
         self.app.call_from_thread(self._checked, key, values, problem, note)
 
     def _checked(self, key: str, values: dict[str, str], problem: str | None, note: str | None) -> None:
@@ -350,20 +335,20 @@ class JobFormScreen(ModalScreen[JobView | None]):
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def _save(self, name: str, command: str, fields: dict[str, Any]) -> None:
-        try:
-            if self.adding:
-                view = engine.add_job(name, command, **fields)
-            else:
-                view = engine.edit_job(name, command=command, **fields)
-        except Exception as error:  # noqa: BLE001 (shown inline, never a traceback)
-            self.app.call_from_thread(self._refused, describe_error(error))
-            return
-        finally:
-            close_thread_connection()
-        self.app.call_from_thread(self.dismiss, view)
+        if self.adding:
+            outcome = call_engine(lambda: engine.add_job(name, command, **fields))
+        else:
+            outcome = call_engine(lambda: engine.edit_job(name, command=command, **fields))
+        match outcome:
+            case Done(value=view):
+                self.app.call_from_thread(self.dismiss, view)
+            case Failed() as failed:
+                self.app.call_from_thread(self._refused, failed.text, failed.field)
 
-    def _refused(self, text: str) -> None:
-        key = field_of(text)
+    def _refused(self, text: str, key: str | None) -> None:
+        """Say why the job was not saved under the field the engine named, and go there."""
+        if key is not None and not self.query(f"#error-{key}"):
+            key = None  # a field the form does not show (e.g. overlap from a job file)
         self.show_error(key, text)
         if key is not None:
             self.show_error(None, f"not saved: {text}")

@@ -1,8 +1,8 @@
 """The paged table every tab is built on: rows keyed by record id, updated in place.
 
-A refresh hands the table a fresh page of frozen records; the table compares
-each row's cells with what it shows and touches only what changed (a cell, a
-new row, a gone row, the order), so the cursor and the marks stay on the same
+A refresh hands the table a fresh page of frozen records; :class:`~jobtui.ui.widgets.table.rows.Rows`
+says which rows and cells changed (a cell, a new row, a gone row, the order)
+and only those are rendered again, so the cursor and the marks stay on the same
 run across refreshes and nothing flickers.
 
 The table draws itself line by line (a :class:`~textual.scroll_view.ScrollView`,
@@ -33,13 +33,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.engine import QueueView
-from jobtui.ui.widgets.base_style import BaseStyleOnce
-from jobtui.ui.widgets.focus_guard import StaleHideGuard
+from jobtui.ui.messages import Op, Tab
+from jobtui.ui.widgets.mixins import BaseStyleOnce, StaleHideGuard
+from jobtui.ui.widgets.table.rows import Cell, Change, Rows
 
 R = TypeVar("R")
-
-Cell = tuple[str, str]
-"""A cell as plain (already inert) text and a style class ("" for none)."""
 
 CELL_PADDING = 1  # blank cells on each side of a column
 
@@ -76,8 +74,8 @@ STYLE_CLASSES = ("success", "warning", "error", "running", "queued", "muted", "u
 class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_focus=True):
     """A tab's table of records, with in-place refresh, marks and operation requests."""
 
-    tab: ClassVar[str] = ""
-    """The tab id this table fills (jobs, queue, executed, failed, agents)."""
+    tab: ClassVar[Tab]
+    """The tab this table fills."""
     title: ClassVar[str] = ""
     """The tab's label, without its count."""
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
@@ -128,25 +126,23 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
         Binding("left", "column_left", "Previous column", show=False),
     ]
 
+    @dataclass
     class OperationRequested(Message):
         """The operator asked for ``operation`` on ``records`` (the marked rows, or the current one)."""
 
-        def __init__(self, table: RecordTable[Any], operation: str, records: tuple[Any, ...]) -> None:
-            super().__init__()
-            self.table = table
-            self.operation = operation
-            self.records = records
+        table: RecordTable[Any]
+        operation: Op
+        records: tuple[Any, ...]
 
         @property
         def control(self) -> RecordTable[Any]:
             return self.table
 
+    @dataclass
     class MarksChanged(Message):
         """The set of marked rows changed."""
 
-        def __init__(self, table: RecordTable[Any]) -> None:
-            super().__init__()
-            self.table = table
+        table: RecordTable[Any]
 
         @property
         def control(self) -> RecordTable[Any]:
@@ -154,25 +150,20 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._keys: list[str] = []
-        """Row keys, top to bottom."""
-        self._positions: dict[str, int] = {}
-        self._records: dict[str, R] = {}
-        self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._column_keys = [c.key for c in self.COLUMNS]
+        self.rows: Rows[R] = Rows(self._column_keys.index("mark") if self.MARKABLE else None)
+        """The rows shown, their records, cells and marks."""
         self._texts: dict[str, list[Text]] = {}
         self._strips: dict[str, Strip] = {}
         """Each row rendered (without the cursor), until one of its cells changes."""
         self._header: Strip | None = None
         self._spinning: set[str] = set()
         self._styles: dict[str, Style] = {}
-        self._column_keys = [c.key for c in self.COLUMNS]
         self._widths = [c.cells for c in self.COLUMNS]
         """Each column's width on screen: its own, or more for a flex column on a wide terminal."""
         self._width = sum(w + 2 * CELL_PADDING for w in self._widths)
         self.cursor_row = 0
         """Index of the row under the cursor."""
-        self.marked: set[str] = set()
-        """Keys of the rows marked for a bulk operation."""
         self.context = RowContext(now=datetime.now().astimezone())
         self.loaded = False
         """Whether a page has been applied at least once."""
@@ -195,16 +186,21 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
 
     @property
     def row_count(self) -> int:
-        return len(self._keys)
+        return len(self.rows)
 
     @property
     def row_keys(self) -> list[str]:
         """Row keys, top to bottom."""
-        return list(self._keys)
+        return list(self.rows.keys)
+
+    @property
+    def marked(self) -> set[str]:
+        """Keys of the rows marked for a bulk operation."""
+        return self.rows.marked
 
     def get_row_index(self, key: str) -> int:
         """The position of a row (raises KeyError for a row not shown)."""
-        return self._positions[key]
+        return self.rows.positions[key]
 
     def get_cell(self, key: str, column: str) -> Text:
         """The text shown in a cell (the same object until the cell changes)."""
@@ -213,27 +209,22 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
     @property
     def current_key(self) -> str | None:
         """Key of the row under the cursor."""
-        if not self._keys:
-            return None
-        return self._keys[min(self.cursor_row, len(self._keys) - 1)]
+        return self.rows.key_at(self.cursor_row)
 
     @property
     def current(self) -> R | None:
         """The record under the cursor."""
         key = self.current_key
-        return None if key is None else self._records.get(key)
+        return None if key is None else self.rows.records.get(key)
 
     @property
     def records(self) -> list[R]:
         """The records shown, top to bottom."""
-        return [self._records[key] for key in self._keys]
+        return [self.rows.records[key] for key in self.rows.keys]
 
     def targets(self) -> tuple[R, ...]:
         """What an operation applies to: the marked rows, or else the current one."""
-        if self.marked:
-            return tuple(r for r in self.records if self.key_of(r) in self.marked)
-        current = self.current
-        return () if current is None else (current,)
+        return self.rows.targets(self.current_key)
 
     # --- writing ------------------------------------------------------------------
 
@@ -256,67 +247,42 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
             return  # a pseudo-class change (focus, hover): the cells look the same
         self._strips.clear()  # a new theme: render every row again
         self._header = None
-        self._texts = {key: [self._text(c) for c in cells] for key, cells in self._cells.items()}
+        self._texts = {key: [self._text(c) for c in cells] for key, cells in self.rows.cells.items()}
 
     def _text(self, value: Cell) -> Text:
         plain, style = value
         return Text(plain, style=self._style(style), no_wrap=True, overflow="ellipsis", end="")
 
-    def apply(self, rows: Sequence[R], ctx: RowContext) -> None:
-        """Show this page: update changed cells, add new rows, drop gone ones, reorder."""
+    def apply(self, records: Sequence[R], ctx: RowContext) -> None:
+        """Show this page: render the cells and rows that changed, drop gone rows, reorder."""
         self.context = ctx
         self.loaded = True
-        keep = self.current_key
-        keep_index = self.cursor_row
-        wanted = [self.key_of(r) for r in rows]
-        wanted_set = set(wanted)
-        for key in [k for k in self._records if k not in wanted_set]:
-            for store in (self._records, self._cells, self._texts, self._strips):
-                store.pop(key, None)
-        self._spinning.clear()
-        changed = self._keys != wanted
-        for record, key in zip(rows, wanted):
-            cells = self._with_mark(key, self.cells_of(record, ctx))
-            self._records[key] = record
-            if self._set_cells(key, cells):
-                changed = True
-            if self.is_spinning(record):
-                self._spinning.add(key)
-        self.marked &= wanted_set
-        if self._keys != wanted:
-            self._keys = wanted
-            self._positions = {key: index for index, key in enumerate(wanted)}
+        keep, keep_index = self.current_key, self.cursor_row
+        page = [(self.key_of(r), r, self.cells_of(r, ctx)) for r in records]
+        change = self.rows.apply(page)
+        self._render(change)
+        self._spinning = {key for key, record, _ in page if self.is_spinning(record)}
+        if change.reordered:
             self._resize()
-        if keep is not None and keep in wanted_set:
-            self.cursor_row = self._positions[keep]
-        else:
-            self.cursor_row = max(0, min(keep_index, len(wanted) - 1))
-        if changed or keep != self.current_key:
+        self.cursor_row = self.rows.cursor_after(keep, keep_index)
+        if change.any or keep != self.current_key:
             self._scroll_to_cursor()
             self.refresh()
 
-    def _set_cells(self, key: str, cells: tuple[Cell, ...]) -> bool:
-        """Store a row's cells; only the cells that changed get new texts. Returns whether any did."""
-        old = self._cells.get(key)
-        if old == cells:
-            return False
-        texts = self._texts.get(key)
-        if old is None or texts is None:
-            self._texts[key] = [self._text(c) for c in cells]
-        else:
-            for index, (before, after) in enumerate(zip(old, cells)):
-                if before != after:
-                    texts[index] = self._text(after)
-        self._cells[key] = cells
-        self._strips.pop(key, None)
-        return True
-
-    def _with_mark(self, key: str, cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
-        if not self.MARKABLE:
-            return cells
-        index = self._column_keys.index("mark")
-        mark = ("✱", "mark") if key in self.marked else ("", "")
-        return (*cells[:index], mark, *cells[index + 1:])
+    def _render(self, change: Change) -> None:
+        """New texts for the cells that changed; their rows are drawn again."""
+        for key in change.gone:
+            self._texts.pop(key, None)
+            self._strips.pop(key, None)
+        for key, indexes in change.cells.items():
+            cells = self.rows.cells[key]
+            texts = self._texts.get(key)
+            if indexes is None or texts is None:
+                self._texts[key] = [self._text(c) for c in cells]
+            else:
+                for index in indexes:
+                    texts[index] = self._text(cells[index])
+            self._strips.pop(key, None)
 
     def tick(self, frame: int) -> None:
         """Advance the spinner of running rows to ``frame`` (no database access)."""
@@ -324,24 +290,20 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
             return
         self.context.frame = frame
         status = self._column_keys.index(self.STATUS_COLUMN)
-        touched = False
+        changed = {}
         for key in self._spinning:
-            record = self._records.get(key)
-            if record is None:
-                continue
-            cells = self._with_mark(key, self.cells_of(record, self.context))
-            old = self._cells[key]
-            if cells[status] != old[status]:
-                self._set_cells(key, (*old[:status], cells[status], *old[status + 1:]))
-                touched = True
-        if touched:
+            record = self.rows.records.get(key)
+            if record is not None and self.rows.set_cell(key, status, self.cells_of(record, self.context)[status]):
+                changed[key] = (status,)
+        if changed:
+            self._render(Change(cells=changed))
             self.refresh()
 
     def clear_records(self) -> None:
         """Forget every row (a new filter or page)."""
-        for store in (self._records, self._cells, self._texts, self._strips):
-            store.clear()
-        self._keys, self._positions = [], {}
+        self.rows.clear()
+        self._texts.clear()
+        self._strips.clear()
         self._spinning.clear()
         self.cursor_row = 0
         self._resize()
@@ -350,7 +312,7 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
     # --- cursor and scrolling -----------------------------------------------------------
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self._width, len(self._keys) + 1)  # + the header line
+        self.virtual_size = Size(self._width, len(self.rows) + 1)  # + the header line
 
     def on_mount(self) -> None:
         self._resize()
@@ -368,9 +330,9 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
 
     def move_cursor(self, *, row: int, animate: bool = False) -> None:
         """Put the cursor on a row (clamped to the rows shown) and scroll it into view."""
-        if not self._keys:
+        if not len(self.rows):
             return
-        row = max(0, min(int(row), len(self._keys) - 1))
+        row = max(0, min(int(row), len(self.rows) - 1))
         if row != self.cursor_row:
             self.cursor_row = row
             self.refresh()
@@ -392,7 +354,7 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
         self.move_cursor(row=0)
 
     def action_last(self) -> None:
-        self.move_cursor(row=len(self._keys) - 1)
+        self.move_cursor(row=len(self.rows) - 1)
 
     def action_column_right(self) -> None:
         """Scroll a table wider than the terminal so the next column starts at the left edge."""
@@ -470,9 +432,9 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
             header = base + self._style("header")
             return self._header.crop_extend(scroll_x, scroll_x + width, header).apply_style(header)
         row = int(self.scroll_y) + y - 1
-        if row >= len(self._keys):
+        if row >= len(self.rows):
             return Strip.blank(width, base)
-        strip = self._row_strip(self._keys[row]).crop_extend(scroll_x, scroll_x + width, base)
+        strip = self._row_strip(self.rows.keys[row]).crop_extend(scroll_x, scroll_x + width, base)
         if row == self.cursor_row:
             return Strip(Segment.apply_style(strip, base, self._style("cursor")), width)
         return strip.apply_style(base)
@@ -480,33 +442,31 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
     # --- actions ------------------------------------------------------------------
 
     def action_request(self, operation: str) -> None:
-        """Ask the screen to perform ``operation`` on the targets."""
-        self.post_message(self.OperationRequested(self, operation, self.targets()))
+        """Ask the screen to perform ``operation`` (an :class:`Op` value, from a binding) on the targets."""
+        self.post_message(self.OperationRequested(self, Op(operation), self.targets()))
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the current row, then move down."""
         key = self.current_key
         if key is None or not self.MARKABLE:
             return
-        self.marked.symmetric_difference_update({key})
-        self._set_cells(key, self._with_mark(key, self._cells[key]))
+        self.rows.toggle_mark(key)
+        self._render(Change(cells={key: (self.rows.mark_column,)}))
         self.refresh()
         self.post_message(self.MarksChanged(self))
         self.action_cursor_down()
 
     def action_clear_marks(self) -> None:
         """Unmark every row."""
-        if self.marked:
+        if self.rows.marked:
             self.post_message(self.MarksChanged(self))
-        for key in list(self.marked):
-            self.marked.discard(key)
-            if key in self._cells:
-                self._set_cells(key, self._with_mark(key, self._cells[key]))
+        changed = self.rows.clear_marks()
+        self._render(Change(cells={key: (self.rows.mark_column,) for key in changed}))
         self.refresh()
 
 
-def op(key: str, operation: str, description: str, binding_id: str, *, help: str = "",
+def op(key: str, operation: Op, description: str, binding_id: str, *, help: str = "",
        show: bool = True, key_display: str | None = None) -> Binding:
     """A binding that requests an operation from the screen, with an id for remapping."""
-    return Binding(key, f"request('{operation}')", description, id=binding_id, show=show,
+    return Binding(key, f"request('{operation.value}')", description, id=binding_id, show=show,
                    tooltip=help or description, key_display=key_display)

@@ -7,9 +7,16 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import AgentState, AgentView
-from jobtui.ui.format import AGENT_CLASS, SPINNER, pending_request
-from jobtui.ui.widgets.record_table import Cell, Column, RecordTable, RowContext, op
 from jobtui.text import age, inert
+from jobtui.ui.format import AGENT_CLASS, SPINNER, pending_request
+from jobtui.ui.messages import Op, Tab
+from jobtui.ui.widgets.table.record_table import (
+    Cell,
+    Column,
+    RecordTable,
+    RowContext,
+    op,
+)
 
 
 def state_cell(agent: AgentView, frame: int) -> Cell:
@@ -26,7 +33,7 @@ def state_cell(agent: AgentView, frame: int) -> Cell:
 class AgentsTable(RecordTable[AgentView]):
     """Agents, live ones first."""
 
-    tab = "agents"
+    tab = Tab.AGENTS
     title = "Agents"
     COLUMNS = (
         Column("state", "state", 12),
@@ -43,10 +50,10 @@ class AgentsTable(RecordTable[AgentView]):
     STATUSES = tuple(state.value for state in AgentState)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        op("p", "pause", "Pause/resume", "agents.pause", help="Pause or resume the agent"),
-        op("D", "drain", "Drain", "agents.drain", help="Finish the current run, then stop (confirm)"),
-        op("l", "log", "Log", "agents.log", help="Log of the agent's current run"),
-        op("S", "start", "Start agent", "agents.start",
+        op("p", Op.AGENT_PAUSE, "Pause/resume", "agents.pause", help="Pause or resume the agent"),
+        op("D", Op.AGENT_DRAIN, "Drain", "agents.drain", help="Finish the current run, then stop (confirm)"),
+        op("l", Op.AGENT_LOG, "Log", "agents.log", help="Log of the agent's current run"),
+        op("S", Op.START_AGENT, "Start agent", "agents.start",
            help="Start a background agent on this host, unless one already serves the database"),
     ]
     """Keys of the Agents tab (``agents.*``)."""

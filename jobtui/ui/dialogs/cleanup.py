@@ -1,7 +1,7 @@
 """The auto-cleanup popup: how long finished runs of each state are kept.
 
 Errors name a field as its label reads ("timed out: keep at most 'abc': ..."):
-the popup only turns the text into numbers, the engine checks their range.
+the engine's rules read the fields, here and when the policies are stored.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,36 +17,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from jobtui import engine
-from jobtui.engine import (
-    CleanupPolicy,
-    CleanupReport,
-    RunState,
-    close_thread_connection,
-)
-from jobtui.ui.format import describe_error
-from jobtui.ui.screens.confirm import ConfirmScreen
+from jobtui.engine import TERMINAL, CleanupPolicy, CleanupReport, RunState
+from jobtui.errors import UserError
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.workers import Done, Failed, call_engine
 
-STATES = tuple(state for state in RunState if state not in (RunState.QUEUED, RunState.RUNNING))
+STATES = tuple(state for state in RunState if state in TERMINAL)
 """The finished states, each with a policy of its own."""
-
-def _days(text: str, state: RunState) -> float | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{state.label}: keep {text!r} days: expected a number of days") from None
-
-
-def _count(text: str, state: RunState) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{state.label}: keep at most {text!r}: expected a whole number") from None
 
 
 def policy_text(policy: CleanupPolicy) -> str | None:
@@ -133,14 +110,11 @@ class CleanupScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            found = engine.policies()
-        except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, describe_error(error))
-            return
-        finally:
-            close_thread_connection()
-        self.app.call_from_thread(self.fill, found)
+        match call_engine(engine.policies):
+            case Done(value=found):
+                self.app.call_from_thread(self.fill, found)
+            case Failed() as failed:
+                self.app.call_from_thread(self.show_error, failed.text)
 
     def fill(self, found: list[CleanupPolicy]) -> None:
         self.stored = found
@@ -162,12 +136,12 @@ class CleanupScreen(ModalScreen[bool]):
         """The policies as typed.
 
         Raises:
-            ValueError: a field is not a number (its range is the engine's to check).
+            UserError: a field that is not a number, or out of range.
         """
         out = []
         for state in STATES:
-            days = _days(self.query_one(f"#days-{state.value}", Input).value, state)
-            count = _count(self.query_one(f"#count-{state.value}", Input).value, state)
+            days = engine.rules.keep_days(self.query_one(f"#days-{state.value}", Input).value, state)
+            count = engine.rules.keep_count(self.query_one(f"#count-{state.value}", Input).value, state)
             out.append(CleanupPolicy(state, days, count))
         return out
 
@@ -175,14 +149,22 @@ class CleanupScreen(ModalScreen[bool]):
         event.stop()
         self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"save": self.action_save, "run": self.action_run_now, "close": self.action_cancel}[
-            event.button.id or "close"]()
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#run")
+    def _run_pressed(self) -> None:
+        self.action_run_now()
+
+    @on(Button.Pressed, "#close")
+    def _close_pressed(self) -> None:
+        self.action_cancel()
 
     def action_save(self) -> None:
         try:
             wanted = self.read_policies()
-        except ValueError as error:
+        except UserError as error:
             self.show_error(str(error))
             return
         self.show_error(None)
@@ -190,14 +172,12 @@ class CleanupScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _store(self, wanted: list[CleanupPolicy]) -> None:
-        try:
-            engine.set_policies(wanted)  # all or none: what is saved stays what Clean now describes
-        except Exception as error:  # noqa: BLE001 (shown inline)
-            self.app.call_from_thread(self.show_error, describe_error(error))
-            return
-        finally:
-            close_thread_connection()
-        self.app.call_from_thread(self._saved)
+        # all or none: what is saved stays what Clean now describes
+        match call_engine(lambda: engine.set_policies(wanted)):
+            case Done():
+                self.app.call_from_thread(self._saved)
+            case Failed() as failed:
+                self.app.call_from_thread(self.show_error, failed.text)
 
     def _saved(self) -> None:
         self.notify("cleanup settings saved")
@@ -221,7 +201,7 @@ class CleanupScreen(ModalScreen[bool]):
             question.append("\nRuns of other states are kept.")
         try:
             edited = self.read_policies() != self.stored
-        except ValueError:
+        except UserError:
             edited = True
         if edited:
             question.append("\nUnsaved edits in the form are not applied: save first to use them.")
@@ -234,14 +214,11 @@ class CleanupScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cleanup", exit_on_error=False)
     def _run_now(self) -> None:
-        try:
-            report = engine.cleanup()
-        except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, describe_error(error))
-            return
-        finally:
-            close_thread_connection()
-        self.app.call_from_thread(self.notify, deleted_text(report))
+        match call_engine(engine.cleanup):
+            case Done(value=report):
+                self.app.call_from_thread(self.notify, deleted_text(report))
+            case Failed() as failed:
+                self.app.call_from_thread(self.show_error, failed.text)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from jobtui.ui.format import describe_error
 from jobtui.text import inert
+from jobtui.ui.format import describe_error
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -1,16 +1,17 @@
 """Where tables' requests become engine calls: the one place the dashboard changes anything.
 
-Screens that show :class:`~jobtui.ui.widgets.RecordTable` widgets mix in
-:class:`Operations`. A table posts ``OperationRequested``; the handler picked
-by the table's tab and the operation name asks for confirmation or a value if
-it must, then calls the engine in a thread worker and reports back with
+Screens that show :class:`~jobtui.ui.widgets.table.record_table.RecordTable`
+widgets mix in :class:`Actions`. A table posts ``OperationRequested`` with an
+:class:`~jobtui.ui.messages.Op`; the handler that :meth:`Actions.handlers` maps
+it to asks for confirmation or a value if it must, then calls the engine in a
+thread worker, and the outcome comes back as
 :class:`~jobtui.ui.messages.OperationDone` or ``OperationFailed``, which become
 notifications (never a traceback).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -18,16 +19,20 @@ from textual import work
 from textual.screen import Screen
 
 from jobtui import engine
-from jobtui.engine import AgentView, JobView, RunState, RunView, close_thread_connection
-from jobtui.ui.format import describe_error
-from jobtui.ui.messages import OperationDone, OperationFailed
-from jobtui.ui.screens.confirm import ConfirmScreen
-from jobtui.ui.screens.log_viewer import LogScreen
-from jobtui.ui.screens.prompt import PromptScreen
-from jobtui.ui.widgets.record_table import RecordTable
+from jobtui.engine import AgentView, JobView, RunState, RunView
 from jobtui.text import inert
+from jobtui.ui.dialogs.cleanup import CleanupScreen
+from jobtui.ui.dialogs.confirm import ConfirmScreen
+from jobtui.ui.dialogs.job_form import JobFormScreen
+from jobtui.ui.dialogs.prompt import PromptScreen
+from jobtui.ui.messages import Op, OperationDone, OperationFailed
+from jobtui.ui.screens.log import LogScreen
+from jobtui.ui.widgets.table.record_table import RecordTable
+from jobtui.ui.workers import Done, Failed, call_engine
 
-Done = str | Callable[[Any], str | None] | None
+Said = str | Callable[[Any], str | None] | None
+"""What a finished operation tells the operator: a text, a text made from its result, or nothing."""
+Handler = Callable[[RecordTable[Any], Sequence[Any]], None]
 
 
 def _ids(runs: Sequence[RunView]) -> str:
@@ -40,48 +45,53 @@ def _question(*parts: str) -> Text:
     return Text("".join(parts))
 
 
-class Operations(Screen):
+class Actions(Screen):
     """Handlers for every table operation, and the worker that calls the engine."""
 
     def refresh_data(self, background: bool = False, *, force: bool = False) -> None:
         """Reload what the screen shows (screens override); ``force``: something just changed."""
 
+    def handlers(self) -> Mapping[Op, Handler]:
+        """The operations this screen handles (screens with more extend it)."""
+        return {
+            Op.ADD_JOB: self.add_job, Op.EDIT_JOB: self.edit_job, Op.REMOVE_JOB: self.remove_job,
+            Op.RUN_JOB: self.run_job, Op.TOGGLE_JOB: self.toggle_job, Op.JOB_LOG: self.job_log,
+            Op.RUN_LOG: self.run_log, Op.REMOVE_RUNS: self.remove_runs, Op.RETRY: self.retry,
+            Op.RERUN: self.rerun, Op.CLEANUP: self.cleanup, Op.EXECUTE_NOW: self.execute_now,
+            Op.CANCEL: self.cancel, Op.PRIORITY_UP: self.priority_up, Op.PRIORITY_DOWN: self.priority_down,
+            Op.QUEUE_INTERVAL: self.queue_interval, Op.QUEUE_PAUSE: self.queue_pause,
+            Op.AGENT_PAUSE: self.agent_pause, Op.AGENT_DRAIN: self.agent_drain, Op.AGENT_LOG: self.agent_log,
+            Op.START_AGENT: self.start_agent,
+        }  # fmt: skip
+
     # --- plumbing -------------------------------------------------------------------
 
     def on_record_table_operation_requested(self, message: RecordTable.OperationRequested) -> None:
         message.stop()
-        table, operation, records = message.table, message.operation, message.records
-        handler = getattr(self, f"op_{table.tab}_{operation}", None) or getattr(self, f"op_{operation}", None)
+        handler = self.handlers().get(message.operation)
         if handler is None:
-            self.notify(f"{operation}: not available here", severity="warning")
+            self.notify(f"{message.operation.value.replace('_', ' ')}: not available here", severity="warning")
             return
-        if not records and operation not in ("add", "cleanup", "pause", "interval", "start"):
+        if not message.records and message.operation.needs_records:
             self.notify("nothing selected", severity="warning")
             return
-        handler(table, records)
+        handler(message.table, message.records)
 
     @work(thread=True, group="ops", exit_on_error=False)
-    def engine_call(self, call: Callable[[], Any], done: Done = None,
+    def engine_call(self, call: Callable[[], Any], said: Said = None,
                     after: Callable[[Any], None] | None = None) -> None:
         """Run ``call`` (engine operations) off the event loop and report how it went."""
-        try:
-            result = call()
-        except Exception as error:  # noqa: BLE001 (shown as a notification, never a traceback)
-            self.post_message(OperationFailed(describe_error(error)))
-            return
-        finally:
-            close_thread_connection()
-        text = done(result) if callable(done) else done
-        message = OperationDone(text, result)
-        message.after = after  # type: ignore[attr-defined]
-        self.post_message(message)
+        match call_engine(call):
+            case Done(value=result):
+                self.post_message(OperationDone(said(result) if callable(said) else said, result, after))
+            case Failed() as failed:
+                self.post_message(OperationFailed(failed.text))
 
     def on_operation_done(self, message: OperationDone) -> None:
         if message.text:
             self.notify(inert(message.text), markup=False)
-        after = getattr(message, "after", None)
-        if after is not None:
-            after(message.result)
+        if message.after is not None:
+            message.after(message.result)
         self.refresh_data(force=True)
 
     def on_operation_failed(self, message: OperationFailed) -> None:
@@ -108,14 +118,10 @@ class Operations(Screen):
 
     # --- jobs -----------------------------------------------------------------------
 
-    def op_jobs_add(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
-        from jobtui.ui.screens.job_form import JobFormScreen
-
+    def add_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         self.app.push_screen(JobFormScreen(None), self._job_saved("added"))
 
-    def op_jobs_edit(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
-        from jobtui.ui.screens.job_form import JobFormScreen
-
+    def edit_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         self.app.push_screen(JobFormScreen(records[0]), self._job_saved("saved"))
 
     def _job_saved(self, verb: str) -> Callable[[JobView | None], None]:
@@ -126,7 +132,7 @@ class Operations(Screen):
 
         return saved
 
-    def op_jobs_remove(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def remove_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         name = records[0].name
         self.confirm(
             _question("Remove job ", inert(name), " and its queued runs?\n"
@@ -135,7 +141,7 @@ class Operations(Screen):
                                      lambda n: f"removed job {name} ({n} queued runs removed)"),
             yes="Remove")
 
-    def op_jobs_run(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def run_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         name = records[0].name
 
         def answered(command: str | None) -> None:
@@ -148,25 +154,20 @@ class Operations(Screen):
             hint="Command text the script gets as JOBTUI_COMMAND (may be empty). enter: queue · escape: cancel",
             placeholder="command text"), answered)
 
-    def op_jobs_toggle(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def toggle_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         job = records[0]
         self.engine_call(lambda: engine.set_enabled(job.name, not job.enabled),
                          lambda view: f"{'enabled' if view.enabled else 'disabled'} {view.name}")
 
-    def op_jobs_log(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def job_log(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         self.open_log(records[0].last_run_id)
-
-    def op_jobs_history(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
-        from jobtui.ui.screens.history import HistoryScreen
-
-        self.app.push_screen(HistoryScreen(records[0].name), lambda _: self.refresh_data(force=True))
 
     # --- runs -----------------------------------------------------------------------
 
-    def op_log(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def run_log(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         self.open_log(records[0].id)
 
-    def op_remove(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def remove_runs(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         runs = list(records)
         ids = [r.id for r in runs]
         jobs = sorted({r.job for r in runs})
@@ -178,10 +179,10 @@ class Operations(Screen):
                                      after=lambda _: table.action_clear_marks()),
             yes="Delete")
 
-    def op_retry(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def retry(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         self._queue_again(table, records, "retried #{old} as #{new}")
 
-    def op_rerun(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def rerun(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         self._queue_again(table, records, "queued #{old} again as #{new}")
 
     def _queue_again(self, table: RecordTable[Any], records: Sequence[RunView], said: str) -> None:
@@ -193,14 +194,12 @@ class Operations(Screen):
 
         self.engine_call(lambda: engine.retry(ids), done, after=lambda _: table.action_clear_marks())
 
-    def op_cleanup(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
-        from jobtui.ui.screens.cleanup import CleanupScreen
-
+    def cleanup(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         self.app.push_screen(CleanupScreen(), lambda _: self.refresh_data(force=True))
 
     # --- queue ----------------------------------------------------------------------
 
-    def op_queue_execute(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def execute_now(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         run = records[0]
         if run.status != RunState.QUEUED:
             self.notify(f"run #{run.id} is already {run.status}", severity="warning")
@@ -209,7 +208,7 @@ class Operations(Screen):
         when = f" once queue {run.queue} is resumed (P)" if queue is not None and queue.paused else ""
         self.engine_call(lambda: engine.execute_now(run.id), f"run #{run.id} goes next{when}")
 
-    def op_queue_cancel(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+    def cancel(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
         runs = list(records)
         ids = [r.id for r in runs]
         running = any(r.status == RunState.RUNNING for r in runs)
@@ -218,35 +217,36 @@ class Operations(Screen):
             lambda: self.engine_call(lambda: engine.cancel(ids), f"cancel requested for {_ids(runs)}"),
             yes="Cancel run")
 
-    def op_queue_prio_up(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
-        run = records[0]
-        self.engine_call(lambda: engine.set_priority(run.id, delta=1),
+    def priority_up(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        self._shift_priority(records[0], +1)
+
+    def priority_down(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        self._shift_priority(records[0], -1)
+
+    def _shift_priority(self, run: RunView, delta: int) -> None:
+        self.engine_call(lambda: engine.set_priority(run.id, delta=delta),
                          lambda r: f"run #{r.id} priority {r.priority}")
 
-    def op_queue_prio_down(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
-        run = records[0]
-        self.engine_call(lambda: engine.set_priority(run.id, delta=-1),
-                         lambda r: f"run #{r.id} priority {r.priority}")
-
-    def _queue_of(self, table: RecordTable[Any], records: Sequence[RunView]) -> str:
+    @staticmethod
+    def _queue_of(records: Sequence[RunView]) -> str:
         return records[0].queue if records else "default"
 
-    def op_queue_interval(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
-        name = self._queue_of(table, records)
+    def queue_interval(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        name = self._queue_of(records)
         current = table.context.queues.get(name)
         value = f"{current.interval:g}" if current is not None else "0"
 
         def answered(text: str | None) -> None:
             if text is not None:
-                self.engine_call(lambda: engine.set_queue(name, interval=text.strip() or 0),
+                self.engine_call(lambda: engine.set_queue(name, interval=text),
                                  lambda q: f"queue {q.name}: {q.interval:g} s between runs")
 
         self.app.push_screen(PromptScreen(
             _question("Seconds between two runs of queue ", inert(name)), value=value,
-            hint="0: no pause. enter: save · escape: cancel", check=lambda text: engine.rules.interval(text)), answered)
+            hint="0: no pause. enter: save · escape: cancel", check=engine.rules.interval), answered)
 
-    def op_queue_pause(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
-        name = self._queue_of(table, records)
+    def queue_pause(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        name = self._queue_of(records)
         current = table.context.queues.get(name)
         pause = not (current is not None and current.paused)
         self.engine_call(lambda: engine.set_queue(name, paused=pause),
@@ -254,7 +254,7 @@ class Operations(Screen):
 
     # --- agents ---------------------------------------------------------------------
 
-    def op_agents_pause(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+    def agent_pause(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         if not records:
             self.notify("no agent selected", severity="warning")
             return
@@ -263,7 +263,7 @@ class Operations(Screen):
         self.engine_call(lambda: engine.control_agent(agent.name, pause=pause),
                          f"asked {agent.name} to {'pause' if pause else 'resume'}")
 
-    def op_agents_drain(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+    def agent_drain(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]
         self.confirm(
             _question("Drain agent ", inert(agent.name), "?\nIt finishes its current run, then stops."),
@@ -271,7 +271,7 @@ class Operations(Screen):
                                      f"asked {agent.name} to drain"),
             yes="Drain")
 
-    def op_agents_start(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+    def start_agent(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         settings = self.app.settings  # type: ignore[attr-defined]
 
         def said(pid: int | None) -> str:
@@ -281,7 +281,7 @@ class Operations(Screen):
 
         self.engine_call(lambda: engine.ensure_agent(settings), said)
 
-    def op_agents_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+    def agent_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]
         if agent.current_run is None:
             self.notify(f"{inert(agent.name)} is not running anything", severity="warning", markup=False)

@@ -15,14 +15,17 @@ from textual.worker import get_current_worker
 
 from jobtui import engine
 from jobtui.clock import utc_now
-from jobtui.engine import JobView, RunState, close_thread_connection
+from jobtui.engine import ChangeToken, JobView, RunState
 from jobtui.errors import NotFound
-from jobtui.ui.data import Request, load_tab
-from jobtui.ui.format import describe_error, local_zone, schedule_zones
-from jobtui.ui.messages import HistoryLoaded, OperationFailed
-from jobtui.ui.screens.operations import Operations
-from jobtui.ui.widgets import JobRunsTable, KeyBar, RowContext
 from jobtui.text import inert, until
+from jobtui.ui.actions import Actions
+from jobtui.ui.format import local_zone, schedule_zones
+from jobtui.ui.messages import HistoryFailed, HistoryLoaded, Tab, TabData
+from jobtui.ui.refresh import Request, load_tab
+from jobtui.ui.widgets.bars import KeyBar
+from jobtui.ui.widgets.table.record_table import RowContext
+from jobtui.ui.widgets.tabs.job_runs import JobRunsTable
+from jobtui.ui.workers import Done, Failed, call_engine
 
 STATES: tuple[str | None, ...] = (None, "running", "queued", "succeeded", "warning", "failed", "timed_out",
                                   "cancelled", "lost")
@@ -48,15 +51,15 @@ def schedule_line(job: JobView | None, now: Any) -> Text:
     return line
 
 
-class HistoryScreen(Operations, ModalScreen[None]):
+class JobHistoryScreen(Actions, ModalScreen[None]):
     """Every run of one job, newest first."""
 
     DEFAULT_CSS = """
-    HistoryScreen { align: center middle; }
-    HistoryScreen > Vertical { width: 100%; height: 100%; border: round $primary; background: $surface; }
-    HistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
-    HistoryScreen #history-schedule { height: auto; max-height: 2; background: $panel; padding: 0 1; }
-    HistoryScreen #history-status { height: 1; color: $foreground-muted; padding: 0 1; }
+    JobHistoryScreen { align: center middle; }
+    JobHistoryScreen > Vertical { width: 100%; height: 100%; border: round $primary; background: $surface; }
+    JobHistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
+    JobHistoryScreen #history-schedule { height: auto; max-height: 2; background: $panel; padding: 0 1; }
+    JobHistoryScreen #history-status { height: 1; color: $foreground-muted; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,7 +73,7 @@ class HistoryScreen(Operations, ModalScreen[None]):
         self.state_index = 0
         self.refresh_interval = refresh_interval
         self.total = 0
-        self.token: Any = None
+        self.token: ChangeToken | None = None
         """The change token the rows were read at (None: read them at the next tick)."""
         self.busy = False
         self._problem: str | None = None
@@ -94,30 +97,31 @@ class HistoryScreen(Operations, ModalScreen[None]):
             return
         table = self.query_one(JobRunsTable)
         running = any(r.status == RunState.RUNNING for r in table.records)
-        request = Request("history", status=STATES[self.state_index], sort="newest", job=self.job)
+        request = Request(Tab.HISTORY, status=STATES[self.state_index], sort="newest", job=self.job)
         self.busy = True
         self._load(request, None if force else self.token, running)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _load(self, request: Request, known: Any, poll: bool) -> None:
+    def _load(self, request: Request, known: ChangeToken | None, poll: bool) -> None:
         worker = get_current_worker()
+        match call_engine(lambda: self._read(request, known, poll)):
+            case Done(value=(data, token, job)):
+                if not worker.is_cancelled:
+                    self.post_message(HistoryLoaded(data, token, job))
+            case Failed() as failed:
+                self.post_message(HistoryFailed(f"history: {failed.text}"))
+
+    def _read(self, request: Request, known: ChangeToken | None,
+              poll: bool) -> tuple[TabData | None, ChangeToken, JobView | None]:
+        """The runs and the job, unless nothing changed since ``known`` (blocking: a worker's)."""
+        token = engine.change_token()
+        if token == known and not poll:
+            return None, token, None
         try:
-            token = engine.change_token()
-            if token == known and not poll:
-                data = job = None
-            else:
-                data = load_tab(request)
-                try:
-                    job = engine.get_job(self.job)
-                except NotFound:
-                    job = None
-        except Exception as error:  # noqa: BLE001
-            self.post_message(OperationFailed(f"history: {describe_error(error)}"))
-            return
-        finally:
-            close_thread_connection()
-        if not worker.is_cancelled:
-            self.post_message(HistoryLoaded(data, token, job))
+            job = engine.get_job(self.job)
+        except NotFound:
+            job = None
+        return load_tab(request), token, job
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         message.stop()
@@ -135,15 +139,12 @@ class HistoryScreen(Operations, ModalScreen[None]):
         text = f"{table.row_count} of {self.total:,} runs · state {state or 'any'} (f: change)"
         self.query_one("#history-status", Static).update(Text(text))
 
-    def on_operation_failed(self, message: OperationFailed) -> None:
-        """Reading failed: say so once, and try again at the next tick; other failures are Operations'."""
-        if message.text.startswith("history: "):
-            message.stop()
-            message.prevent_default()
-            self.busy = False
-            if message.text != self._problem:
-                self._problem = message.text
-                self.notify(inert(message.text), severity="error", markup=False)
+    def on_history_failed(self, message: HistoryFailed) -> None:
+        """Reading failed: say so once, and try again at the next tick."""
+        self.busy = False
+        if message.text != self._problem:
+            self._problem = message.text
+            self.notify(inert(message.text), severity="error", markup=False)
 
     def action_state(self) -> None:
         self.state_index = (self.state_index + 1) % len(STATES)

@@ -1,0 +1,71 @@
+"""The Executed tab: runs that succeeded, with or without warnings, newest first."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import BindingType
+
+from jobtui.engine import RUN_SORT_KEYS, RunView
+from jobtui.text import age, duration, inert
+from jobtui.ui.format import STATUS_CLASS, status_label
+from jobtui.ui.messages import Op, Tab
+from jobtui.ui.widgets.table.record_table import (
+    Cell,
+    Column,
+    RecordTable,
+    RowContext,
+    op,
+)
+
+RUN_SORTS = ("finished", *(key for key in RUN_SORT_KEYS if key != "finished"))
+"""The sorts of a table of finished runs: when they finished first."""
+
+
+def unread_cell(run: RunView) -> Cell:
+    """The unread-log mark of a run with a log nobody opened yet."""
+    return ("●", "unread") if not run.log_seen and run.log_lines else ("", "")
+
+
+class ExecutedTable(RecordTable[RunView]):
+    """Runs that succeeded, with or without warnings."""
+
+    tab = Tab.EXECUTED
+    title = "Executed"
+    COLUMNS = (
+        Column("status", "status", 9),
+        Column("unread", "✉", 1),
+        Column("id", "run", 6),
+        Column("job", "job", 16),
+        Column("finished", "finished", 8),
+        Column("duration", "took", 7),
+        Column("command", "command", 14),
+        Column("trigger", "by", 6),
+        Column("feedback", "feedback", 30, flex=True),
+    )
+    SORTS = RUN_SORTS
+    STATUSES = ("succeeded", "warning")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        op("l", Op.RUN_LOG, "Log", "executed.log", help="Show the run's log"),
+        op("r", Op.RERUN, "Run again", "executed.rerun", help="Queue the run again"),
+        op("d", Op.REMOVE_RUNS, "Delete", "executed.remove", help="Delete the run and its log (confirm)"),
+        op("C", Op.CLEANUP, "Cleanup", "executed.cleanup", help="Auto-cleanup settings"),
+    ]
+    """Keys of the Executed tab (``executed.*``)."""
+
+    def key_of(self, record: RunView) -> str:
+        return str(record.id)
+
+    def cells_of(self, record: RunView, ctx: RowContext) -> tuple[Cell, ...]:
+        return (
+            (status_label(record.status), STATUS_CLASS[record.status]),
+            unread_cell(record),
+            (f"#{record.id}", "muted"),
+            (inert(record.job), "accent"),
+            (age(record.finished_at, ctx.now), ""),
+            (duration(record.duration), ""),
+            (inert(record.command), ""),
+            (record.trigger.value, "muted"),
+            (inert(record.feedback), ""),
+        )
