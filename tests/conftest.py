@@ -12,9 +12,6 @@ import pytest
 from jobtui import clock
 from jobtui.config import Settings, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ROOT / "tests" / "scripts"
-SAMPLES = ROOT / "sample_scripts"
 PG_ENV = "JOBTUI_TEST_PG_URL"
 
 
@@ -91,8 +88,3 @@ def pg_db(pg_settings: Settings) -> Iterator[Settings]:
     yield pg_settings
     if not database.is_closed():
         database.close()
-
-
-def script(name: str) -> str:
-    """Absolute path of a test script."""
-    return str(SCRIPTS / name)

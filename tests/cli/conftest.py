@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ROOT
 
 from jobtui.cli import main
+from tests.support import ROOT
 
 Invoke = Callable[..., Result]
 

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from clitools import AGENT_KEYS, ROOT, one_error_line, script
 
 from jobtui import engine
+from tests.support import ROOT, script
+from tests.support.cli import AGENT_KEYS, one_error_line
 
 FAST_AGENT = {"JOBTUI_POLL": "0.05", "JOBTUI_HEARTBEAT": "0.2", "JOBTUI_GRACE": "1"}
 

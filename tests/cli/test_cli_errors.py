@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from clitools import one_error_line, script
 
 from jobtui import engine
 from jobtui.errors import SchemaError
+from tests.support import script
+from tests.support.cli import one_error_line
 
 OK = script("ok.sh")
 

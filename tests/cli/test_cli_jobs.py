@@ -7,10 +7,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from clitools import JOB_KEYS, SAMPLE_JOBS, one_error_line, script
 
 from jobtui import engine
 from jobtui.engine.core.states import Level
+from tests.support import script
+from tests.support.cli import JOB_KEYS, SAMPLE_JOBS, one_error_line
 
 
 def test_add_stores_every_option(cli, tmp_path: Path) -> None:

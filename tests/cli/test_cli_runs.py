@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from clitools import RUN_KEYS, one_error_line, script
 
 from jobtui import engine
 from jobtui.engine.core.records import LogLine
 from jobtui.engine.core.states import Level
+from tests.support import script
+from tests.support.cli import RUN_KEYS, one_error_line
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import sys
 import types
 
 import pytest
-from clitools import ROOT, script
 
 from jobtui import engine
+from tests.support import ROOT, script
 
 
 def _modules_after(code: str) -> set[str]:

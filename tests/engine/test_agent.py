@@ -11,23 +11,20 @@ import signal
 from pathlib import Path
 
 import pytest
-from helpers import (  # noqa: F401 - agent_procs is a fixture
-    agent_procs,
-    group_gone,
-    kill_group_quietly,
-    running_count,
-    script,
-    stored_pid,
-    texts,
-    wait_final,
-    wait_for,
-    wait_group_gone,
-    write_script,
-)
 
 from jobtui import engine
 from jobtui.engine.core.states import RunState
 from jobtui.store import Agent, Run
+from tests.support import script, wait_for, write_script
+from tests.support.engine import (
+    group_gone,
+    kill_group_quietly,
+    running_count,
+    stored_pid,
+    texts,
+    wait_final,
+    wait_group_gone,
+)
 
 OK = script("ok.sh")
 

@@ -7,11 +7,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from helpers import agent_procs, wait_final, wait_for, write_script  # noqa: F401 - agent_procs is a fixture
-
 from jobtui import clock, engine
 from jobtui.engine.agent.agent import Agent
 from jobtui.store import Run
+from tests.support import wait_for, write_script
+from tests.support.engine import wait_final
 
 
 def _runs_of(job: str) -> list:

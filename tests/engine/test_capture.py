@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from jobtui import engine
+from jobtui.engine.core.states import Level
 from jobtui.engine.logs.capture import MAX_LINE, LogCapture
 from jobtui.engine.logs.codec import PendingChunk
 from jobtui.engine.logs.store import insert_chunks
-from jobtui.engine.core.states import Level
 from jobtui.store import database
 
 I, W, E = Level.INFO, Level.WARNING, Level.ERROR

@@ -8,11 +8,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from helpers import ROOT, WAIT, agent_env, agent_procs, wait_for, write_script  # noqa: F401
-
 from jobtui import engine
 from jobtui.engine.core.states import RunState
 from jobtui.store import LogChunk, Run
+from tests.support import ROOT, WAIT, wait_for, write_script
+from tests.support.engine import agent_env
 
 ENQUEUER = """
 import sys

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,9 @@ import pytest
 from jobtui.engine import get_job, set_enabled
 from jobtui.engine.jobs.folder import JobsDir, locate
 from jobtui.store import Job
+from tests.support import script, wait_for
 
-OK = str(Path(__file__).resolve().parent.parent / "scripts" / "ok.sh")
-WAIT = 20.0
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+OK = script("ok.sh")
 
 
 def job_table(name: str, **keys: object) -> str:

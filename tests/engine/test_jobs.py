@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import script
 
 from jobtui import clock, engine
 from jobtui.engine.core.states import Level
 from jobtui.errors import NotFound, UserError
 from jobtui.store import Job, Queue, Run, database
+from tests.support import script
 
 OK = script("ok.sh")
 

@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import (  # noqa: F401 - agent_procs is a fixture
-    agent_procs,
+
+from jobtui import engine
+from jobtui.engine.core.states import RunState
+from jobtui.store import Run
+from tests.support import wait_for, write_script
+from tests.support.engine import (
     group_gone,
     kill_group_quietly,
     live_group_members,
@@ -18,14 +22,8 @@ from helpers import (  # noqa: F401 - agent_procs is a fixture
     stored_pid,
     texts,
     wait_final,
-    wait_for,
     wait_group_gone,
-    write_script,
 )
-
-from jobtui import engine
-from jobtui.engine.core.states import RunState
-from jobtui.store import Run
 
 LEASE = 1.0  # seconds: short, so a silent agent loses its run quickly
 

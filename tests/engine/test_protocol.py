@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, agent_argv, agent_env, script, write_script
 
 from jobtui import engine
+from jobtui.engine.core.states import Level, RunState
 from jobtui.engine.logs.protocol import (
     FeedbackEvent,
     LogEvent,
@@ -25,8 +25,9 @@ from jobtui.engine.logs.protocol import (
     parse,
     parse_result_file,
 )
-from jobtui.engine.core.states import Level, RunState
 from jobtui.store import Run, database
+from tests.support import ROOT, script, write_script
+from tests.support.engine import agent_argv, agent_env
 
 V, D, I, W, E = Level.VERBOSE, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR  # noqa: E741
 

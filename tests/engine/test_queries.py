@@ -6,14 +6,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from helpers import agent_procs, script  # noqa: F401 - agent_procs is a fixture
 from playhouse.test_utils import count_queries
 
 from jobtui import clock, engine
+from jobtui.engine.core.states import RunState
 from jobtui.engine.runs import claim
 from jobtui.engine.runs.claim import Outcome
-from jobtui.engine.core.states import RunState
 from jobtui.store import Job, LogChunk, Run, database
+from tests.support import script
 
 OK = script("ok.sh")
 

@@ -14,11 +14,17 @@ from pathlib import Path
 import pytest
 
 from jobtui.engine import add_job
-from jobtui.engine.logs.codec import CODE, PendingChunk
-from jobtui.engine.logs.store import insert_chunks
-from jobtui.engine.agent.reports import log_tail, run_hook, send_report, smtp_config, wants_report
+from jobtui.engine.agent.reports import (
+    log_tail,
+    run_hook,
+    send_report,
+    smtp_config,
+    wants_report,
+)
 from jobtui.engine.core.records import RunView
 from jobtui.engine.core.states import Level, RunState
+from jobtui.engine.logs.codec import CODE, PendingChunk
+from jobtui.engine.logs.store import insert_chunks
 from jobtui.errors import UserError
 from jobtui.store import Job, Run
 

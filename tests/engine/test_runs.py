@@ -6,15 +6,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import agent_procs, run_agent_inline, script, wait_final, wait_for, write_script  # noqa: F401
 
 from jobtui import clock, engine
-from jobtui.engine.runs import claim
 from jobtui.engine import retention
-from jobtui.engine.runs.claim import Outcome
 from jobtui.engine.core.states import RunState
+from jobtui.engine.runs import claim
+from jobtui.engine.runs.claim import Outcome
 from jobtui.errors import NotFound, UserError
 from jobtui.store import LogChunk, Run
+from tests.support import script, wait_for, write_script
+from tests.support.engine import run_agent_inline, wait_final
 
 OK = script("ok.sh")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,13 @@ from playhouse.test_utils import count_queries
 
 from jobtui import clock
 from jobtui.engine import add_job, edit_job, get_job, set_enabled
-from jobtui.engine.core.cron import describe, fires_between, next_fire, prev_fire, validate_cron
+from jobtui.engine.core.cron import (
+    describe,
+    fires_between,
+    next_fire,
+    prev_fire,
+    validate_cron,
+)
 from jobtui.engine.core.states import FireOutcome
 from jobtui.engine.read.listings import missed_fires
 from jobtui.engine.schedule.fires import due_fires, plan_fires

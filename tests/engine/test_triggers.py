@@ -16,17 +16,9 @@ from jobtui.engine.triggers.globs import WatchSpec, glob_regex, ignored
 from jobtui.engine.triggers.notify import notifications, notify
 from jobtui.errors import UserError
 from jobtui.store import FileSeen, Notification, Run
+from tests.support import script, wait_for
 
-OK = str(Path(__file__).resolve().parent.parent / "scripts" / "ok.sh")
-WAIT = 20.0  # seconds a test waits for the watcher before failing
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+OK = script("ok.sh")
 
 
 def file_runs(job: str) -> list[Run]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import peewee
 import pytest
 
-from jobtui.errors import UserError
 from jobtui.config import redact
+from jobtui.errors import UserError
 from jobtui.store import POSTGRES, SQLITE, backend, connect, database, open_database
 
 

@@ -10,7 +10,7 @@ import pytest
 from playhouse.migrate import migrate
 
 from jobtui.errors import SchemaError
-from jobtui.store import SCHEMA_VERSION, ALL_MODELS, connect, database, schema_version
+from jobtui.store import ALL_MODELS, SCHEMA_VERSION, connect, database, schema_version
 from jobtui.store import schema as schema_module
 
 

@@ -9,8 +9,7 @@ import pytest
 
 from jobtui import clock
 from jobtui.config import Settings
-
-from ui_seed import FROZEN, seed
+from tests.support.seed import FROZEN, seed
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ import pytest
 
 from jobtui import engine
 from jobtui.config import load_settings
+from tests.support import ROOT
 
 TMUX = shutil.which("tmux")
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_JOBS = ("disk-check", "nightly-backup", "batch-import", "host-report")
 JOBTUI = Path(sys.executable).parent / "jobtui"
 """The README's entry point, as the install put it beside the interpreter."""

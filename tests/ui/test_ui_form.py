@@ -12,8 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from jobtui import engine
 from jobtui.ui.dialogs.confirm import ConfirmScreen
 from jobtui.ui.dialogs.job_form import JobFormScreen
-
-from ui_pilot import settle, table
+from tests.support.pilot import settle, table
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -17,14 +17,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ui_pilot import settle
-
 from jobtui import engine
 from jobtui.config import Settings
 from jobtui.engine import RunState
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "tests" / "scripts"
+from tests.support import ROOT, SCRIPTS
+from tests.support.pilot import settle, wait_until
 
 
 class AgentProcess:
@@ -43,14 +40,6 @@ class AgentProcess:
             self.process.wait()
 
 
-async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.1)
-
-
 @asynccontextmanager
 async def running_on_the_queue_tab(db: Settings, job: str, seconds: int) -> AsyncIterator[tuple[Any, Any, Any]]:
     """A job that sleeps ``seconds``, run by a real agent, with the dashboard on the Queue tab: (app, pilot, run)."""
@@ -63,7 +52,7 @@ async def running_on_the_queue_tab(db: Settings, job: str, seconds: int) -> Asyn
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
+            await wait_until(pilot, lambda: engine.get_run(run.id).status == RunState.RUNNING)
             await pilot.press("2")
             await settle(pilot)
             yield app, pilot, run
@@ -96,7 +85,7 @@ async def test_cancel_a_running_run_kills_it(db: Settings) -> None:
     async with running_on_the_queue_tab(db, "sleeper", 30) as (_app, pilot, run):
         await pilot.press("c", "y")
         await settle(pilot)
-        await wait_for(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
+        await wait_until(pilot, lambda: engine.get_run(run.id).status == RunState.CANCELLED)
 
 
 def stop_live_agents() -> None:
@@ -114,7 +103,7 @@ async def test_the_dashboard_starts_a_background_agent_when_none_serves(db: Sett
     app = make_app(db)  # start_agent=True, as `jobtui` without --no-agent
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: engine.live_agents(), timeout=20)
+            await wait_until(pilot, lambda: engine.live_agents(), timeout=20)
             app.main_screen.refresh_data(force=True)
             await settle(pilot)
             bar = str(app.main_screen.query_one("#agent-bar").render())
@@ -137,7 +126,7 @@ async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(
             await settle(pilot)
             assert not engine.live_agents()
             await pilot.press("S")
-            await wait_for(pilot, lambda: engine.live_agents(), timeout=20)
+            await wait_until(pilot, lambda: engine.live_agents(), timeout=20)
             pid = engine.live_agents()[0].pid
             assert any(f"started a background agent (pid {pid})" in str(n.message) for n in app._notifications)
             await pilot.press("S")
@@ -192,9 +181,8 @@ def in_a_terminal(argv: list[str], env: dict[str, str], keys: list[tuple[bytes, 
 
 def test_escape_sequences_never_reach_the_terminal(db: Settings) -> None:
     """Markup and escapes in names, feedback, commands and log lines arrive as inert text."""
-    from ui_seed import FROZEN, seed
-
     from jobtui import clock
+    from tests.support.seed import FROZEN, seed
 
     clock.set_clock(lambda: FROZEN)
     ids = seed(nasty=True)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from jobtui import engine
-from jobtui.engine import Level
+from jobtui.engine import Level, RunState
 from jobtui.ui.screens.log import LogScreen
 from jobtui.ui.widgets.log_view import plain_segments
-
-from ui_pilot import settle
-from ui_seed import capture, run_to_end, ago
-from jobtui.engine import RunState
+from tests.support.pilot import settle
+from tests.support.seed import ago, capture, run_to_end
 
 
 def scratch() -> str:
@@ -136,9 +133,9 @@ async def test_markup_in_a_log_line_is_shown_as_text(app, seeded: dict[str, Any]
 
 
 async def test_a_big_log_opens_windowed(app, seeded: dict[str, Any]) -> None:
-    from jobtui.store import database
     from jobtui.engine.runs import claim as claims
     from jobtui.engine.runs.claim import Outcome
+    from jobtui.store import database
 
     total = 300_000
     run = engine.enqueue(scratch())

@@ -15,8 +15,7 @@ from jobtui.ui.dialogs.job_form import JobFormScreen
 from jobtui.ui.dialogs.prompt import PromptScreen
 from jobtui.ui.screens.job_history import JobHistoryScreen
 from jobtui.ui.screens.log import LogScreen
-
-from ui_pilot import keys_of, settle, table
+from tests.support.pilot import keys_of, settle, table
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -3,8 +3,6 @@ the key bar under the input line, the cleanup errors, confirmation and schedule.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,9 +15,8 @@ from jobtui.ui.dialogs.cleanup import CleanupScreen
 from jobtui.ui.dialogs.confirm import ConfirmScreen
 from jobtui.ui.screens.log import LogScreen
 from jobtui.ui.widgets.bars import KeyBar
-
-from ui_pilot import settle
-from ui_seed import AGENT, FROZEN, ago, capture, run_to_end
+from tests.support.pilot import settle, wait_until
+from tests.support.seed import AGENT, FROZEN, ago, capture, run_to_end
 
 
 async def open_log(pilot, run_id: int) -> LogScreen:
@@ -30,13 +27,6 @@ async def open_log(pilot, run_id: int) -> LogScreen:
     await settle(pilot)
     assert isinstance(pilot.app.screen, LogScreen)
     return pilot.app.screen
-
-
-async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the popup never got there"
-        await pilot.pause(0.05)
 
 
 def text_of(screen: Any, selector: str) -> str:
@@ -94,7 +84,7 @@ async def test_the_title_spinner_turns_while_running_and_stops_when_the_run_ends
         screen = await open_log(pilot, run_id)
         assert screen.spinning
         first = text_of(screen, "#log-title")
-        await wait_for(pilot, lambda: text_of(screen, "#log-title") != first)
+        await wait_until(pilot, lambda: text_of(screen, "#log-title") != first)
         assert "running" in text_of(screen, "#log-title")
 
         queue = Run.get_by_id(run_id).queue
@@ -103,7 +93,7 @@ async def test_the_title_spinner_turns_while_running_and_stops_when_the_run_ends
                           warnings=0, log_lines=21, log_bytes=0, chunks=tuple(cap.take(final=True)))
         with database.atomic():
             assert claims.finish_in_transaction(run_id, queue, AGENT, outcome, FROZEN.timestamp())
-        await wait_for(pilot, lambda: screen.run is not None and screen.run.status == RunState.SUCCEEDED)
+        await wait_until(pilot, lambda: screen.run is not None and screen.run.status == RunState.SUCCEEDED)
         assert not screen.spinning
         assert "✓ ok" in text_of(screen, "#log-title")
 
@@ -204,7 +194,7 @@ async def test_a_search_result_for_another_level_filter_is_dropped(app, seeded: 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_log(pilot, seeded["warning"])
         await search(pilot, "locked")
-        await wait_for(pilot, lambda: not screen.searching)
+        await wait_until(pilot, lambda: not screen.searching)
         hits = list(screen.hits)
         assert hits
         other_level = 40 if screen.view.level is None or int(screen.view.level) != 40 else 30

@@ -11,7 +11,7 @@ import time
 import pytest
 from textual.widgets import Input
 
-from ui_pilot import settle
+from tests.support.pilot import settle
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
@@ -30,9 +30,8 @@ def utc_zone(monkeypatch: pytest.MonkeyPatch):
 def snap_app(db, frozen, utc_zone, monkeypatch: pytest.MonkeyPatch):
     """The seeded app with its nondeterminism removed: no spinner, no blinking cursor, a fixed db label,
     the local zone."""
-    from ui_seed import seed
-
     from jobtui.ui import make_app
+    from tests.support.seed import seed
 
     ids = seed(nasty=True)
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ui_pilot import keys_of, settle, table
 
 from jobtui import engine
+from tests.support.pilot import keys_of, settle, table
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

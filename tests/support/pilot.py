@@ -1,8 +1,9 @@
-"""Helpers for pilot tests: wait for the dashboard's workers, read its tables."""
+"""Helpers of the pilot tests: wait for the dashboard's workers or a condition, read its tables."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -36,3 +37,12 @@ def table(app, tab: str | None = None) -> Any:
 def keys_of(tbl: Any) -> list[str]:
     """Row keys, top to bottom."""
     return tbl.row_keys
+
+
+async def wait_until(pilot, predicate: Callable[[], object], *, timeout: float = 15.0,
+                     message: str = "the dashboard to get there") -> None:
+    """Let the app run until ``predicate()`` holds; fail the test after ``timeout`` (never a timing)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {message}"
+        await pilot.pause(0.05)

@@ -15,8 +15,8 @@ from typing import Any
 
 from jobtui import clock, engine
 from jobtui.engine import Level, RunState
-from jobtui.engine.runs import claim as claims
 from jobtui.engine.logs.capture import LogCapture
+from jobtui.engine.runs import claim as claims
 from jobtui.engine.runs.claim import Outcome
 
 FROZEN = datetime(2025, 3, 14, 9, 30, 0, tzinfo=UTC)

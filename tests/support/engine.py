@@ -1,4 +1,4 @@
-"""Helpers shared by the engine tests (imported by name: tests/engine is on sys.path).
+"""Helpers of the engine tests: agents as real processes, waiting on runs, process groups.
 
 Scripts, agents as real processes, waiting on the database, and looking at
 process groups through /proc. Nothing here asserts a timing: waits have generous
@@ -11,34 +11,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCRIPTS = ROOT / "tests" / "scripts"
-
-WAIT = 60.0  # seconds a wait may take before the test fails instead of hanging
-T = TypeVar("T")
+from tests.support import ROOT, WAIT, wait_for
 
 FINAL = ("succeeded", "warning", "failed", "timed_out", "cancelled", "lost")
-
-
-def script(name: str) -> str:
-    """Absolute path of a script of tests/scripts."""
-    return str(SCRIPTS / name)
-
-
-def write_script(directory: Path, name: str, body: str) -> str:
-    """Write an executable ``/bin/sh`` script (``body`` without the shebang); return its path."""
-    path = Path(directory) / name
-    path.write_text("#!/bin/sh\n" + body.lstrip("\n"))
-    path.chmod(0o755)
-    return str(path)
 
 
 # --- agents -----------------------------------------------------------------
@@ -158,19 +140,6 @@ def run_agent_inline(settings: Any, **kwargs: Any) -> None:
 
 
 # --- waiting on the database -------------------------------------------------
-
-def wait_for(predicate: Callable[[], T], *, timeout: float = WAIT, interval: float = 0.05,
-             message: str = "condition") -> T:
-    """Poll until ``predicate()`` is truthy and return its value; fail the test after ``timeout``."""
-    limit = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > limit:
-            pytest.fail(f"timed out waiting for {message}")
-        time.sleep(interval)
-
 
 def run_status(run_id: int) -> str:
     from jobtui.store import Run

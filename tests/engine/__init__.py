@@ -1,0 +1,1 @@
+"""Engine operations against real SQLite files and PostgreSQL schemas, agents as real processes."""

@@ -1,0 +1,1 @@
+"""The store: URLs, pragmas, schema creation and upgrades."""

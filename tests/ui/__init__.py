@@ -1,0 +1,1 @@
+"""The dashboard, driven with App.run_test(), snapshots, a pty and tmux."""
