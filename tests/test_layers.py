@@ -10,7 +10,7 @@ import pytest
 
 @pytest.mark.parametrize(
     "module",
-    ["jobtui.engine", "jobtui.engine.agent", "jobtui.cli.agent", "jobtui.script", "jobtui.cli"],
+    ["jobtui.engine", "jobtui.engine.agent.agent", "jobtui.cli.agent", "jobtui.script", "jobtui.cli"],
 )
 def test_headless_modules_never_import_textual(module: str) -> None:
     code = f"import sys, {module}; print('textual' in sys.modules)"

@@ -124,3 +124,12 @@ def test_postgres_schema_version_is_recorded(pg_settings) -> None:
         assert schema_version(db) == SCHEMA_VERSION
     finally:
         database.close()
+
+
+def test_the_history_indexes_hold_the_engines_stages() -> None:
+    """The store names the states of its partial indexes itself (it knows no engine); they must agree."""
+    from jobtui.engine import SUCCESSFUL, UNSUCCESSFUL
+    from jobtui.store import EXECUTED_STATES, FAILED_STATES
+
+    assert set(EXECUTED_STATES) == {s.value for s in SUCCESSFUL}
+    assert set(FAILED_STATES) == {s.value for s in UNSUCCESSFUL}
