@@ -54,8 +54,6 @@ class Settings:
     """Lines stored per run; past it the head and the tail are kept."""
     log_max_bytes: int = 256 * 1024 * 1024
     """Bytes stored per run; past it the head and the tail are kept."""
-    log_flush: float = 0.2
-    """Seconds between two flushes of a running job's log lines."""
     jobs: str = ""
     """Folder of TOML job files (``--jobs-dir``); empty means ``jobs`` in the config directory."""
     keys: dict[str, str] = field(default_factory=dict)

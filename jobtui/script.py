@@ -1,8 +1,8 @@
 """Helpers for Python job scripts to speak the jobtui script protocol.
 
 A job script reads what it should do from its environment and reports back
-through its standard output, one protocol command per line (DESIGN.md section
-3). This module wraps both sides so a script can say::
+through its standard output, one protocol command per line (the README's
+"Writing a job script"). This module wraps both sides so a script can say::
 
     from jobtui import script as js
 
@@ -38,7 +38,6 @@ __all__ = [
     "params",
     "progress",
     "run_id",
-    "secret",
     "succeed",
     "verbose",
     "warning",
@@ -113,24 +112,6 @@ def param(name: str, default: str | None = None) -> str | None:
         The parameter's value, or `default`.
     """
     value = _env("PARAM_" + name.upper())
-    return default if value is None else value
-
-
-def secret(name: str, default: str | None = None) -> str | None:
-    """Return one of the job's secrets.
-
-    Secrets reach the script only through its environment, never on the
-    command line. Do not log them.
-
-    Args:
-        name: The secret name; it is looked up upper-cased, as
-            `JOBTUI_SECRET_<NAME>`.
-        default: What to return when the secret is not set.
-
-    Returns:
-        The secret's value, or `default`.
-    """
-    value = _env("SECRET_" + name.upper())
     return default if value is None else value
 
 

@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md section 4 hold: headless paths never load Textual."""
+"""The layers of docs/architecture.md hold: headless paths never load Textual."""
 
 from __future__ import annotations
 

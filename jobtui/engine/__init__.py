@@ -46,26 +46,45 @@ from jobtui.engine.jobs.fields import DEFAULTS as JOB_DEFAULTS
 from jobtui.engine.jobs.fields import clean_fields
 from jobtui.engine.jobs.toml import export_jobs, import_jobs, load_toml
 from jobtui.engine.logs.follow import LogUpdate, follow
-from jobtui.engine.logs.store import iter_lines, line_count, line_numbers, read_lines, search
+from jobtui.engine.logs.store import (
+    iter_lines,
+    line_count,
+    line_numbers,
+    read_lines,
+    search,
+)
+from jobtui.engine.read.agents import agents, live_agents
 from jobtui.engine.read.change import change_token, tab_counts
 from jobtui.engine.read.listings import (
     RUN_SORT_KEYS,
-    agents,
     executed_page,
     expected_durations,
     failed_page,
     get_job,
     get_run,
     jobs_page,
-    live_agents,
     queue_page,
     queues,
     recent_durations,
     runs_page,
 )
 from jobtui.engine.read.waiting import wait_for_end
-from jobtui.engine.retention import CLEANUP_EVERY, cleanup, policies, set_policies, set_policy
-from jobtui.engine.runs.operator import cancel, enqueue, execute_now, mark_seen, remove, retry, set_priority
+from jobtui.engine.retention import (
+    CLEANUP_EVERY,
+    cleanup,
+    policies,
+    set_policies,
+    set_policy,
+)
+from jobtui.engine.runs.operator import (
+    cancel,
+    enqueue,
+    execute_now,
+    mark_seen,
+    remove,
+    retry,
+    set_priority,
+)
 from jobtui.engine.runs.queues import set_queue
 from jobtui.engine.session import close_store, close_thread_connection, open_store
 from jobtui.engine.triggers.notify import notifications, notify

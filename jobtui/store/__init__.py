@@ -5,7 +5,12 @@ from __future__ import annotations
 import peewee
 
 from jobtui.store.backend import POSTGRES, SQLITE, Backend, backend, backend_of
-from jobtui.store.database import close_connection, database, open_connection, open_database
+from jobtui.store.database import (
+    close_connection,
+    database,
+    open_connection,
+    open_database,
+)
 from jobtui.store.models import (
     ALL_MODELS,
     EXECUTED_STATES,

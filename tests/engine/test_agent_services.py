@@ -1,5 +1,5 @@
 """What a running agent does besides executing runs: it fires cron schedules, file
-triggers, job files and reports, so all of them work headless (DESIGN.md section 4)."""
+triggers, job files and reports, so all of them work headless (docs/architecture.md)."""
 
 from __future__ import annotations
 

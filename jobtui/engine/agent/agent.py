@@ -33,7 +33,7 @@ from jobtui.engine.agent.runner import Runner, RunSpec, base_env
 from jobtui.engine.core.states import SUCCESSFUL, AgentState, RunState
 from jobtui.engine.jobs.folder import JobsDir
 from jobtui.engine.logs.capture import LogCapture
-from jobtui.engine.read.listings import live_agents
+from jobtui.engine.read.agents import live_agents
 from jobtui.engine.retention import CLEANUP_EVERY, cleanup
 from jobtui.engine.runs import claim as store_ops
 from jobtui.engine.runs.claim import Claimed

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobtui.engine.agent.processes import group_alive, kill_group
-from jobtui.engine.core.states import RESULT_FAILED, RESULT_SUCCEEDED, Ending, Level, RunState
+from jobtui.engine.core.states import (
+    RESULT_FAILED,
+    RESULT_SUCCEEDED,
+    Ending,
+    Level,
+    RunState,
+)
 from jobtui.engine.logs.capture import LogCapture
 from jobtui.engine.logs.codec import PendingChunk
 from jobtui.engine.logs.protocol import parse_result_file
@@ -182,6 +188,9 @@ class Runner:
         """Read both pipes to EOF and wait for the exit; enforce timeout, cancel, stop and ownership.
 
         The exit is watched through a pidfd in the same poll, so nothing spins.
+        One loop on purpose (and longer than most functions): every way a run can
+        end is decided in this one place, on locals that the hot path of log
+        ingest reads without attribute look-ups.
 
         Returns:
             (why watching ended; whether we still own the run)

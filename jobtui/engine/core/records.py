@@ -7,12 +7,20 @@ refresh can never run a lazy query, and a record can cross threads safely.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from collections.abc import Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from jobtui.engine.core.states import AgentState, Level, Misfire, Overlap, ReportOn, RunState, Trigger
+from jobtui.engine.core.states import (
+    AgentState,
+    Level,
+    Misfire,
+    Overlap,
+    ReportOn,
+    RunState,
+    Trigger,
+)
 
 T = TypeVar("T")
 
@@ -113,7 +121,7 @@ class RunView:
         return (self.finished_at - self.started_at).total_seconds()
 
     def to_json(self) -> dict[str, Any]:
-        """The keys DESIGN.md section 5 promises, times in ISO-8601 UTC."""
+        """The keys `--json` promises (docs/architecture.md), times in ISO-8601 UTC."""
         return {
             "id": self.id,
             "job": self.job,

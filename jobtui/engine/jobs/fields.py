@@ -106,7 +106,10 @@ def _with_executable(text: str, exe: str) -> str:
 def _schedules(value: Any) -> list[dict[str, Any]]:
     if value is None or value == "":
         return []
-    from jobtui.engine.core.cron import validate_cron, zone  # croniter loads only when a job has a schedule
+    from jobtui.engine.core.cron import (  # croniter loads only when a job has a schedule
+        validate_cron,
+        zone,
+    )
 
     result = []
     for item in value if isinstance(value, (list, tuple)) else [value]:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 from jobtui.engine.core.states import Level
 from jobtui.engine.logs import protocol
-from jobtui.engine.logs.codec import CHUNK_BYTES, CHUNK_LINES, CODE, CODE_BYTES, PendingChunk, level_bit
+from jobtui.engine.logs.codec import (
+    CHUNK_BYTES,
+    CHUNK_LINES,
+    CODE,
+    CODE_BYTES,
+    PendingChunk,
+    level_bit,
+)
 
 MAX_LINE = 32 * 1024  # characters kept of one line; the rest is cut with a marker
 INFO_BIT = level_bit(Level.INFO)

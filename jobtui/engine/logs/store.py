@@ -13,7 +13,13 @@ import peewee
 
 from jobtui.engine.core.records import LogLine
 from jobtui.engine.core.states import Level
-from jobtui.engine.logs.codec import CODE, PendingChunk, bits_at_or_above, decode, unpack
+from jobtui.engine.logs.codec import (
+    CODE,
+    PendingChunk,
+    bits_at_or_above,
+    decode,
+    unpack,
+)
 from jobtui.store import LogChunk, backend, database
 
 

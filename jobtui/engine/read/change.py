@@ -13,7 +13,8 @@ import peewee
 from jobtui.clock import utc_now
 from jobtui.engine.core.records import AgentView, ChangeToken
 from jobtui.engine.core.states import AgentState
-from jobtui.engine.read.listings import agents, literal_states
+from jobtui.engine.read.agents import agents
+from jobtui.engine.read.listings import literal_states
 from jobtui.store import EXECUTED_STATES, FAILED_STATES, Agent, AuditEntry, Job, Run
 
 

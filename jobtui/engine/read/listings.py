@@ -17,10 +17,29 @@ import peewee
 
 from jobtui.clock import utc_now
 from jobtui.engine.core import rules
-from jobtui.engine.core.records import AgentView, JobView, Page, QueueView, RunView, to_datetime
-from jobtui.engine.core.states import ACTIVE, SUCCESSFUL, UNSUCCESSFUL, AgentState, FireOutcome, RunState
+from jobtui.engine.core.records import (
+    JobView,
+    Page,
+    QueueView,
+    RunView,
+    to_datetime,
+)
+from jobtui.engine.core.states import (
+    ACTIVE,
+    SUCCESSFUL,
+    UNSUCCESSFUL,
+    FireOutcome,
+    RunState,
+)
 from jobtui.errors import NotFound
-from jobtui.store import EXECUTED_STATES, FAILED_STATES, Agent, Job, Queue, Run, ScheduleFire
+from jobtui.store import (
+    EXECUTED_STATES,
+    FAILED_STATES,
+    Job,
+    Queue,
+    Run,
+    ScheduleFire,
+)
 
 SPARK_RUNS = 12  # finished runs per job behind the duration sparkline and the ETA
 MAX_PAGE = 1000  # rows one listing call may return
@@ -275,7 +294,10 @@ def _schedule_summary(row: dict[str, Any]) -> dict[str, Any]:
     schedules = json.loads(row["schedules"] or "[]")
     if not schedules:
         return {}
-    from jobtui.engine.core.cron import describe, next_fire_of  # croniter loads only when needed
+    from jobtui.engine.core.cron import (  # croniter loads only when needed
+        describe,
+        next_fire_of,
+    )
 
     words = "; ".join(describe(s["cron"]) + (f" ({s['tz']})" if s.get("tz") else "") for s in schedules)
     upcoming = next_fire_of(tuple((s["cron"], s.get("tz")) for s in schedules), utc_now()) if row["enabled"] else None
@@ -304,63 +326,6 @@ def get_run(run_id: int | str) -> RunView:
     if row is None:
         raise NotFound(f"no run #{run_id}")
     return RunView.from_row(row)
-
-
-def agent_state(row: dict[str, Any], now: float) -> AgentState:
-    """An agent's state as shown: offline when its heartbeat is older than its lease."""
-    state = AgentState(row["state"])
-    if state != AgentState.STOPPED and now - row["heartbeat_at"] > row["lease"]:
-        return AgentState.OFFLINE
-    return state
-
-
-def _agent_condition(state: AgentState, now: float) -> Any:
-    """Agents shown in ``state`` (offline is derived: a live state, beaten longer ago than the lease)."""
-    late = Agent.heartbeat_at + Agent.lease < now
-    if state == AgentState.OFFLINE:
-        return (Agent.state != AgentState.STOPPED.value) & late
-    if state == AgentState.STOPPED:
-        return Agent.state == AgentState.STOPPED.value
-    return (Agent.state == state.value) & ~late
-
-
-def agents(*, text: str | None = None, states: Iterable[AgentState | str] | None = None,
-           include_stopped: bool = True) -> list[AgentView]:
-    """Agents known to the database, live ones first.
-
-    Args:
-        text: only agents whose name, host or shown state contains it.
-        states: only agents shown in one of these states.
-        include_stopped: also the agents that exited cleanly.
-    """
-    now = utc_now().timestamp()
-    conditions: list[Any] = []
-    if text:
-        shown_as = [_agent_condition(s, now) for s in AgentState if text.lower() in s.value]
-        conditions.append(functools.reduce(operator.or_, shown_as,
-                                           Agent.name.contains(text) | Agent.host.contains(text)))
-    if states is not None:
-        conditions.append(functools.reduce(operator.or_, [_agent_condition(AgentState(s), now) for s in states],
-                                           peewee.SQL("1 = 0")))
-    if not include_stopped:
-        conditions.append(Agent.state != AgentState.STOPPED.value)
-    views = []
-    for row in Agent.select().where(where_all(conditions)).order_by(Agent.heartbeat_at.desc()).dicts():
-        state = agent_state(row, now)
-        views.append(AgentView(
-            name=row["name"], host=row["host"], pid=row["pid"], state=state,
-            current_run=row["current_run"], started_at=to_datetime(row["started_at"]),
-            heartbeat_at=to_datetime(row["heartbeat_at"]), lease=row["lease"],
-            done=row["done"], failed=row["failed"], queues=tuple(json.loads(row["queues"] or "[]")),
-            pause_requested=bool(row["pause_requested"]), drain_requested=bool(row["drain_requested"]),
-        ))
-    views.sort(key=lambda a: (not a.state.live, -a.heartbeat_at.timestamp()))
-    return views
-
-
-def live_agents(host: str | None = None) -> list[AgentView]:
-    """Agents that heartbeat within their lease (on one host, if given)."""
-    return [a for a in agents() if a.state.live and (host is None or a.host == host)]
 
 
 def queues() -> list[QueueView]:

@@ -15,7 +15,7 @@ import peewee
 
 from jobtui.clock import utc_now
 from jobtui.engine.core.states import FireOutcome
-from jobtui.store import Run, ScheduleFire
+from jobtui.store import Run, ScheduleFire, backend, database
 
 FIRE_RETENTION = timedelta(days=7)  # fire records kept (each job's latest is always kept)
 NAMES_PER_QUERY = 500  # names per IN (...) list
@@ -36,10 +36,19 @@ def insert_fires(rows: list[dict[str, Any]]) -> set[tuple[str, float]]:
 
 
 def runs_by_key(keys: list[str]) -> dict[str, int]:
+    """The ids of the runs queued with these dedupe keys (a fire's run, queued before)."""
     out: dict[str, int] = {}
     for part in _chunks(keys):
         out.update(dict(Run.select(Run.dedupe_key, Run.id).where(Run.dedupe_key.in_(list(part))).tuples()))
     return out
+
+
+def link_runs(links: list[tuple[int, str, float]]) -> None:
+    """Point fire records at their runs: (run id, job, fire time) each, in one statement."""
+    if links:
+        table = ScheduleFire._meta.table_name
+        database.cursor().executemany(backend().sql(
+            f'UPDATE "{table}" SET "run_id" = ? WHERE "job_name" = ? AND "fire_at" = ?'), links)
 
 
 def _chunks(items: Sequence[str], size: int = NAMES_PER_QUERY) -> Iterable[Sequence[str]]:

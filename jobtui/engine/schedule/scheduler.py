@@ -34,10 +34,17 @@ from jobtui.engine.schedule.fires import (
     plan_fires,
     utc,
 )
-from jobtui.engine.schedule.history import fire_row, insert_fires, latest_fires, prune_fires, runs_by_key
+from jobtui.engine.schedule.history import (
+    fire_row,
+    insert_fires,
+    latest_fires,
+    link_runs,
+    prune_fires,
+    runs_by_key,
+)
 from jobtui.engine.service import Service
 from jobtui.errors import UserError
-from jobtui.store import Job, Run, ScheduleFire, backend, database
+from jobtui.store import Job, Run, ScheduleFire, database
 
 log = logging.getLogger("jobtui")
 
@@ -279,23 +286,11 @@ class Scheduler(Service):
         """
         now_ts = now.timestamp()
         plans = {e.name: self._plan(e, now) for e in chunk}
-        names = [e.name for e in chunk]
         queued: list[int] = []
         with database.atomic():
-            jobs = {j.name: j for j in Job.select().where(Job.name.in_(names) & (Job.enabled == True))}  # noqa: E712
-            entries = [e for e in chunk if e.name in jobs]
-            check = [e.name for e in entries if e.overlap == Overlap.SKIP and plans[e.name].run]
-            active: set[str] = set()
-            if check:
-                active = {name for (name,) in Run.select(Run.job_name).distinct().where(
-                    Run.job_name.in_(check) & Run.status.in_([s.value for s in ACTIVE])).tuples()}
-            rows = [fire_row(e.name, f, FireOutcome.MISSED, now_ts) for e in entries for f in plans[e.name].missed]
-            for entry in entries:
-                for fire in plans[entry.name].run:
-                    skip = entry.overlap == Overlap.SKIP and entry.name in active
-                    rows.append(fire_row(entry.name, fire, FireOutcome.SKIPPED if skip else FireOutcome.QUEUED,
-                                          now_ts))
-                    active.add(entry.name)  # the next fire of this tick overlaps this one
+            jobs = {j.name: j for j in Job.select().where(
+                Job.name.in_([e.name for e in chunk]) & (Job.enabled == True))}  # noqa: E712
+            rows = self._fire_rows([e for e in chunk if e.name in jobs], plans, now_ts)
             won = insert_fires(rows)
             wanted = [(r["job_name"], r["fire_at"]) for r in rows
                       if r["outcome"] == FireOutcome.QUEUED.value and (r["job_name"], r["fire_at"]) in won]
@@ -314,13 +309,25 @@ class Scheduler(Service):
                         (ScheduleFire.job_name == name) & (ScheduleFire.fire_at == ts)).execute()
             inserted = new_runs_by_key(runs)  # one statement for the chunk, not one per fire
             queued.extend(inserted[key] for key in keys if key in inserted)
-            links = [(existing.get(key) or inserted[key], name, ts) for key, (name, ts) in keys.items()
-                     if key in existing or key in inserted]
-            if links:
-                table = ScheduleFire._meta.table_name
-                database.cursor().executemany(backend().sql(
-                    f'UPDATE "{table}" SET "run_id" = ? WHERE "job_name" = ? AND "fire_at" = ?'), links)
+            link_runs([(existing.get(key) or inserted[key], name, ts) for key, (name, ts) in keys.items()
+                       if key in existing or key in inserted])
         for entry in chunk:
             entry.since = max(entry.since, now)
             self._schedule(entry)
         return queued
+
+    @staticmethod
+    def _fire_rows(entries: list[_Entry], plans: dict[str, FirePlan], now_ts: float) -> list[dict[str, Any]]:
+        """The fire records of a chunk: missed ones, then each fire queued or skipped by the overlap policy."""
+        check = [e.name for e in entries if e.overlap == Overlap.SKIP and plans[e.name].run]
+        active: set[str] = set()
+        if check:
+            active = {name for (name,) in Run.select(Run.job_name).distinct().where(
+                Run.job_name.in_(check) & Run.status.in_([s.value for s in ACTIVE])).tuples()}
+        rows = [fire_row(e.name, f, FireOutcome.MISSED, now_ts) for e in entries for f in plans[e.name].missed]
+        for entry in entries:
+            for fire in plans[entry.name].run:
+                skip = entry.overlap == Overlap.SKIP and entry.name in active
+                rows.append(fire_row(entry.name, fire, FireOutcome.SKIPPED if skip else FireOutcome.QUEUED, now_ts))
+                active.add(entry.name)  # the next fire of this tick overlaps this one
+        return rows

@@ -23,7 +23,7 @@ from jobtui.ui.format import local_zone, schedule_zones
 from jobtui.ui.messages import HistoryFailed, HistoryLoaded, Tab, TabData
 from jobtui.ui.refresh import Request, load_tab
 from jobtui.ui.widgets.bars import KeyBar
-from jobtui.ui.widgets.table.record_table import RowContext
+from jobtui.ui.widgets.table.columns import RowContext
 from jobtui.ui.widgets.tabs.job_runs import JobRunsTable
 from jobtui.ui.workers import Done, Failed, call_engine
 

@@ -10,7 +10,6 @@ timer turns the title's spinner from the run already loaded (no database work).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -99,7 +98,6 @@ class LogScreen(ModalScreen[None]):
         """Spinner frame of the title while the run runs."""
         self._spinner: Timer | None = None
         self._scanning = False
-        self._opened = time.monotonic()
 
     @property
     def view(self) -> LogView:

@@ -31,7 +31,8 @@ from jobtui.ui.refresh import PAGE, Load, ReadMode, Request, serve, shown_versio
 from jobtui.ui.screens.help import HelpScreen
 from jobtui.ui.screens.job_history import JobHistoryScreen
 from jobtui.ui.widgets.bars import AgentBar, FilterBar, KeyBar
-from jobtui.ui.widgets.table.record_table import RecordTable, RowContext
+from jobtui.ui.widgets.table.columns import RowContext
+from jobtui.ui.widgets.table.record_table import RecordTable
 from jobtui.ui.widgets.tabs.agents import AgentsTable
 from jobtui.ui.widgets.tabs.executed import ExecutedTable
 from jobtui.ui.widgets.tabs.failed import FailedTable

@@ -18,7 +18,7 @@ with the records it applies to, and the screen calls the engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -32,46 +32,22 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from jobtui.engine import QueueView
 from jobtui.ui.messages import Op, Tab
 from jobtui.ui.widgets.mixins import BaseStyleOnce, StaleHideGuard
+from jobtui.ui.widgets.table.columns import (
+    CELL_PADDING,
+    STYLE_CLASSES,
+    Column,
+    RowContext,
+    fit_widths,
+)
+from jobtui.ui.widgets.table.cursor import RowCursor
 from jobtui.ui.widgets.table.rows import Cell, Change, Rows
 
 R = TypeVar("R")
 
-CELL_PADDING = 1  # blank cells on each side of a column
 
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of a tab: key, header label and width in cells (None: the label's)."""
-
-    key: str
-    label: str
-    width: int | None = None
-    flex: bool = False
-    """Takes the room a wide terminal leaves (a feedback text)."""
-
-    @property
-    def cells(self) -> int:
-        return self.width if self.width is not None else len(self.label)
-
-
-@dataclass(slots=True)
-class RowContext:
-    """What a row needs besides its record to render: the time, the spinner frame, ETAs."""
-
-    now: datetime
-    frame: int = 0
-    expected: dict[str, float] = field(default_factory=dict)
-    queues: dict[str, QueueView] = field(default_factory=dict)
-
-
-STYLE_CLASSES = ("success", "warning", "error", "running", "queued", "muted", "unread", "mark",
-                 "dim", "accent", "missed", "pending")
-
-
-class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_focus=True):
+class RecordTable(RowCursor, BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_focus=True):
     """A tab's table of records, with in-place refresh, marks and operation requests."""
 
     tab: ClassVar[Tab]
@@ -317,64 +293,6 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
     def on_mount(self) -> None:
         self._resize()
 
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_to_cursor(self) -> None:
-        top = int(self.scroll_y)
-        height = self._body_height()
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True, force=True)
-        elif self.cursor_row >= top + height:
-            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True, force=True)
-
-    def move_cursor(self, *, row: int, animate: bool = False) -> None:
-        """Put the cursor on a row (clamped to the rows shown) and scroll it into view."""
-        if not len(self.rows):
-            return
-        row = max(0, min(int(row), len(self.rows) - 1))
-        if row != self.cursor_row:
-            self.cursor_row = row
-            self.refresh()
-        self._scroll_to_cursor()
-
-    def action_cursor_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + 1)
-
-    def action_page_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - self._body_height())
-
-    def action_page_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + self._body_height())
-
-    def action_first(self) -> None:
-        self.move_cursor(row=0)
-
-    def action_last(self) -> None:
-        self.move_cursor(row=len(self.rows) - 1)
-
-    def action_column_right(self) -> None:
-        """Scroll a table wider than the terminal so the next column starts at the left edge."""
-        self._scroll_to_column(+1)
-
-    def action_column_left(self) -> None:
-        self._scroll_to_column(-1)
-
-    def _scroll_to_column(self, step: int) -> None:
-        starts, x = [], 0
-        for width in self._widths:
-            starts.append(x)
-            x += width + 2 * CELL_PADDING
-        here = int(self.scroll_x)
-        if step > 0:
-            target = next((start for start in starts if start > here), here)
-        else:
-            target = next((start for start in reversed(starts) if start < here), 0)
-        self.scroll_to(x=min(target, int(self.max_scroll_x)), animate=False, immediate=True)
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is not None and offset.y >= 1:
@@ -387,16 +305,10 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
 
     def _fit_columns(self) -> None:
         """Give flex columns the width the fixed ones leave (one cell kept for the scrollbar)."""
-        base = [c.cells for c in self.COLUMNS]
-        flex = [i for i, c in enumerate(self.COLUMNS) if c.flex]
-        room = self.size.width - 1 - sum(w + 2 * CELL_PADDING for w in base)
-        if flex and room > 0:
-            share, rest = divmod(room, len(flex))
-            for n, index in enumerate(flex):
-                base[index] += share + (1 if n < rest else 0)
-        if base != self._widths:
-            self._widths = base
-            self._width = sum(w + 2 * CELL_PADDING for w in base)
+        widths = fit_widths(self.COLUMNS, self.size.width - 1)
+        if widths != self._widths:
+            self._widths = widths
+            self._width = sum(w + 2 * CELL_PADDING for w in widths)
             self._strips.clear()
             self._header = None
             self.refresh()
@@ -463,10 +375,3 @@ class RecordTable(BaseStyleOnce, StaleHideGuard, ScrollView, Generic[R], can_foc
         changed = self.rows.clear_marks()
         self._render(Change(cells={key: (self.rows.mark_column,) for key in changed}))
         self.refresh()
-
-
-def op(key: str, operation: Op, description: str, binding_id: str, *, help: str = "",
-       show: bool = True, key_display: str | None = None) -> Binding:
-    """A binding that requests an operation from the screen, with an id for remapping."""
-    return Binding(key, f"request('{operation.value}')", description, id=binding_id, show=show,
-                   tooltip=help or description, key_display=key_display)

@@ -10,13 +10,9 @@ from jobtui.engine import AgentState, AgentView
 from jobtui.text import age, inert
 from jobtui.ui.format import AGENT_CLASS, SPINNER, pending_request
 from jobtui.ui.messages import Op, Tab
-from jobtui.ui.widgets.table.record_table import (
-    Cell,
-    Column,
-    RecordTable,
-    RowContext,
-    op,
-)
+from jobtui.ui.widgets.table.columns import Column, RowContext, op
+from jobtui.ui.widgets.table.record_table import RecordTable
+from jobtui.ui.widgets.table.rows import Cell
 
 
 def state_cell(agent: AgentView, frame: int) -> Cell:

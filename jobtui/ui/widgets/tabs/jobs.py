@@ -16,13 +16,9 @@ from jobtui.ui.format import (
     status_label,
 )
 from jobtui.ui.messages import Op, Tab
-from jobtui.ui.widgets.table.record_table import (
-    Cell,
-    Column,
-    RecordTable,
-    RowContext,
-    op,
-)
+from jobtui.ui.widgets.table.columns import Column, RowContext, op
+from jobtui.ui.widgets.table.record_table import RecordTable
+from jobtui.ui.widgets.table.rows import Cell
 
 
 def next_cell(job: JobView, ctx: RowContext) -> Cell:

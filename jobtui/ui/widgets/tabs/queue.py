@@ -10,13 +10,9 @@ from jobtui.engine import RunState, RunView
 from jobtui.text import age, duration, inert
 from jobtui.ui.format import SPINNER, STATUS_CLASS, progress_bar, status_label
 from jobtui.ui.messages import Op, Tab
-from jobtui.ui.widgets.table.record_table import (
-    Cell,
-    Column,
-    RecordTable,
-    RowContext,
-    op,
-)
+from jobtui.ui.widgets.table.columns import Column, RowContext, op
+from jobtui.ui.widgets.table.record_table import RecordTable
+from jobtui.ui.widgets.table.rows import Cell
 
 BAR_WIDTH = 10  # cells of the progress bar
 
