@@ -193,3 +193,17 @@ async def test_a_check_of_a_value_since_changed_is_not_shown(app) -> None:
         assert error(form, "command") == ""
         form._checked("command", form.values(), "command '/bin/true': refused", None)
         assert error(form, "command") == "command '/bin/true': refused", "a result for the current value shows"
+
+
+async def test_a_refused_save_is_placed_under_the_field_the_engine_names(app) -> None:
+    """The engine's UserError says which field it is about; the form does not read its words."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, "backup-db")
+        form.query_one("#field-retries", Input).value = "1000"
+        await pilot.press("ctrl+s")  # before the inline check has shown anything
+        await settle(pilot)
+        assert app.screen is form, "refused: the form stays open"
+        assert error(form, "retries") == "retries '1000': must be between 0 and 100"
+        assert "not saved" in str(form.query_one("#form-error").render())
+        assert form.focused is form.query_one("#field-retries"), "the cursor goes to the field at fault"
+        assert engine.get_job("backup-db").retries == 0
