@@ -4,7 +4,9 @@ Screens run engine work in Textual thread workers (``@work(thread=True)``);
 inside, :func:`call_engine` runs the call, closes the thread's database
 connection (peewee keeps one per thread), and returns how it went as a value
 of its own type, so the handler matches on :class:`Done` or :class:`Failed`
-and never on the words of an error.
+and never on the words of an error. (The main screen's reader thread is the one
+exception: it keeps its connection for the screen's life, so a timer tick is one
+query on a warm connection; see :func:`jobtui.ui.refresh.serve`.)
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]
     """Totals for the tab labels: jobs, queue, executed, failed, agents.
 
     Args:
-        agents_read: :func:`~jobtui.engine.read.listings.agents` as the caller just read them
+        agents_read: :func:`~jobtui.engine.read.agents.agents` as the caller just read them
             (saves reading them again).
     """
     def count(states: tuple[str, ...]) -> peewee.Select:
