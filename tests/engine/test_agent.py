@@ -377,3 +377,30 @@ def test_the_per_run_line_cap_keeps_head_and_tail(db, agent_procs) -> None:
     assert head and head == [f"line {i}" for i in range(len(head))]
     assert tail and tail == [f"line {i}" for i in range(10_000 - len(tail), 10_000)]
     assert len(head) + len(tail) <= 1000
+
+
+# --- a stopping agent holds no run it will not start ----------------------------------------
+
+def test_a_run_claimed_as_the_agent_stops_goes_back_to_the_queue(db, monkeypatch) -> None:
+    """SIGTERM can land while the finish of one run claims the next in the same transaction:
+    the stopping agent must not keep (and later lose) a run it will never start."""
+    from jobtui.engine.agent.agent import Agent
+    from jobtui.engine.runs import claim
+
+    engine.add_job("pair", OK)
+    first, second = engine.enqueue("pair").id, engine.enqueue("pair").id
+    agent = Agent(db, name="stopper")
+    real = claim.claim_in_transaction
+
+    def claim_then_stop(*args, **kwargs):
+        claimed = real(*args, **kwargs)
+        if claimed is not None and claimed.run["id"] == second:
+            agent.stop()  # the signal arrives right after the claim, inside the finish transaction
+        return claimed
+
+    monkeypatch.setattr(claim, "claim_in_transaction", claim_then_stop)
+    assert agent.run() == 0
+    assert engine.get_run(first).status == RunState.SUCCEEDED
+    back = engine.get_run(second)
+    assert (back.status, back.agent, back.started_at) == (RunState.QUEUED, None, None), "back in the queue"
+    assert engine.queue_page().total == 1

@@ -175,12 +175,22 @@ class Agent:
 
     def _loop(self) -> None:
         claimed: Claimed | None = None
+        try:
+            claimed = self._work()
+        finally:
+            if claimed is not None:  # claimed with the last finish, as the stop came: never started
+                store_ops.release(claimed.run["id"], self.name)
+                log.info("agent %s: run #%s goes back to its queue (stopping)", self.name, claimed.run["id"])
+
+    def _work(self) -> Claimed | None:
+        """Claim and execute until stopped; the run claimed but not started when the loop ends, if any."""
+        claimed: Claimed | None = None
         while not self._stop.is_set():
             if claimed is None:
                 if self._paused or self._draining:
                     if self._draining:
                         log.info("agent %s drained", self.name)
-                        return
+                        return None
                     self._wake.wait(self.settings.poll)
                     self._wake.clear()
                     continue
@@ -188,11 +198,12 @@ class Agent:
                                           now=utc_now().timestamp())
                 if claimed is None:
                     if self.burst and not self._work_left():
-                        return
+                        return None
                     self._wake.wait(self.settings.poll)
                     self._wake.clear()
                     continue
             claimed = self._execute(claimed)
+        return claimed
 
     def _work_left(self) -> bool:
         """Whether queued runs remain that this agent could claim later (burst mode)."""

@@ -107,6 +107,18 @@ def claim(agent: str, queues: Sequence[str] = (), *, lease: float, now: float) -
         return claim_in_transaction(agent, queues, lease, now)
 
 
+def release(run_id: int, agent: str) -> bool:
+    """Give a claimed run its agent never started back to its queue, as it was before the claim.
+
+    Returns:
+        Whether the agent still held it (nothing is written otherwise).
+    """
+    with database.atomic():
+        return bool(_execute(
+            "UPDATE run SET status = 'queued', agent = NULL, started_at = NULL, lease_until = NULL "
+            "WHERE id = ? AND agent = ? AND status = 'running' AND pid IS NULL", (run_id, agent)).rowcount)
+
+
 def sync(run_id: int, agent: str, chunks: list[PendingChunk], *, log_lines: int, log_bytes: int,
          progress: int | None, warnings: int, pid: int | None, lease: float,
          now: float) -> tuple[bool, bool]:
