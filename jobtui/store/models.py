@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import peewee
 
+from jobtui.store.backend import backend_of
 from jobtui.store.database import database
 
 
@@ -73,9 +74,24 @@ class Queue(BaseModel):
     last_finished_at = peewee.DoubleField(null=True)
 
 
+class RunId(peewee.AutoField):
+    """A run's id, never handed out twice.
+
+    SQLite gives the largest id again once the row holding it is deleted, unless
+    the key is ``AUTOINCREMENT``; a PostgreSQL sequence never goes back.
+    """
+
+    def ddl(self, ctx: peewee.Context) -> peewee.NodeList:
+        nodes = super().ddl(ctx)
+        if backend_of(getattr(self.model._meta.database, "obj", None)).postgres:
+            return nodes
+        return peewee.NodeList((nodes, peewee.SQL("AUTOINCREMENT")))
+
+
 class Run(BaseModel):
     """One execution of a job, from queued to a final state."""
 
+    id = RunId()
     job = peewee.ForeignKeyField(Job, null=True, on_delete="SET NULL", backref="runs")
     job_name = peewee.CharField(max_length=128)
     status = peewee.CharField(max_length=16, default="queued")

@@ -369,3 +369,19 @@ def test_queue_is_observed_while_an_agent_drains_it(db, settings) -> None:
     run_agent_inline(settings)
     wait_for(lambda: engine.tab_counts()["executed"] == 3, message="three executed runs")
     assert engine.queue_page().total == 0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest):
+    """The engine connected to a SQLite file or a PostgreSQL schema of this test's own."""
+    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+
+
+def test_the_id_of_a_deleted_newest_run_is_never_handed_out_again(store) -> None:
+    """Mails, notifications, retry_of and an operator's notes name runs by id: an id means one run."""
+    engine.add_job("once", OK)
+    first = engine.enqueue("once").id
+    newest = engine.enqueue("once").id
+    engine.remove([newest])
+    again = engine.enqueue("once").id
+    assert again > newest > first

@@ -133,3 +133,38 @@ def test_the_history_indexes_hold_the_engines_stages() -> None:
 
     assert set(EXECUTED_STATES) == {s.value for s in SUCCESSFUL}
     assert set(FAILED_STATES) == {s.value for s in UNSUCCESSFUL}
+
+
+V1 = Path(__file__).with_name("schema_v1.sql")
+
+
+def test_a_version_1_database_keeps_its_runs_and_never_reuses_an_id_after_the_upgrade(sqlite_file: Path) -> None:
+    conn = sqlite3.connect(sqlite_file)
+    conn.executescript(V1.read_text())
+    conn.execute("INSERT INTO job (id, name, description, command, params, schedules, triggers, watch, queue, "
+                 "priority, retries, backoff, log_level, domain, overlap, misfire, report_to, report_on, enabled, "
+                 "created_at, updated_at) VALUES (1, 'j', '', 'true', '{}', '[]', '[]', '[]', 'default', 0, 0, 10, "
+                 "20, '', 'skip', 'once', '[]', 'failure', 1, 0, 0)")
+    for run_id in (1, 2, 3):
+        conn.execute("INSERT INTO run (id, job_id, job_name, status, command, params, queue, priority, lane, "
+                     "attempt, retry_of, trigger, queued_at, not_before, warnings, log_lines, log_bytes, log_seen, "
+                     "cancel_requested) VALUES (?, 1, 'j', 'succeeded', '', '{}', 'default', 0, 1, 1, ?, "
+                     "'manual', 0, 0, 0, 1, 1, 0, 0)", (run_id, 7 if run_id == 3 else None))
+        conn.execute("INSERT INTO log_chunk (run_id, seq, count, levels, data) VALUES (?, 0, 1, 4, x'00')", (run_id,))
+    conn.commit()
+    conn.close()
+
+    connect(f"sqlite:///{sqlite_file}")
+    assert schema_version(database) == SCHEMA_VERSION
+    assert _raw(sqlite_file, "SELECT id FROM run ORDER BY id") == [(1,), (2,), (3,)]
+    assert _raw(sqlite_file, "SELECT COUNT(*) FROM log_chunk") == [(3,)], "no chunk was cascaded away"
+    indexes = {row[1] for row in _raw(sqlite_file, "PRAGMA index_list(run)")}
+    assert {"run_queued_order", "run_running", "run_executed", "run_failed"} <= indexes
+    database.execute_sql("DELETE FROM run WHERE id = 3")  # the newest, as an operator's remove does
+    assert database.execute_sql("SELECT COUNT(*) FROM log_chunk").fetchone() == (2,), "its chunks go with it"
+    cursor = database.execute_sql(
+        "INSERT INTO run (job_id, job_name, status, command, params, queue, priority, lane, attempt, trigger, "
+        "queued_at, not_before, warnings, log_lines, log_bytes, log_seen, cancel_requested) "
+        "VALUES (1, 'j', 'queued', '', '{}', 'default', 0, 1, 1, 'manual', 0, 0, 0, 0, 0, 0, 0)")
+    assert cursor.lastrowid == 8, "past every id a run (3) or a retry (7) ever named"
+    assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,), "foreign keys are on again"

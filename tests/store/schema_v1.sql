@@ -1,0 +1,28 @@
+-- The schema jobtui wrote as version 1 (SQLite), to test the upgrade to later versions.
+CREATE TABLE IF NOT EXISTS "agent" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "host" VARCHAR(255) NOT NULL, "pid" INTEGER NOT NULL, "state" VARCHAR(16) NOT NULL, "current_run" INTEGER, "queues" TEXT NOT NULL, "started_at" REAL NOT NULL, "heartbeat_at" REAL NOT NULL, "lease" REAL NOT NULL, "done" INTEGER NOT NULL, "failed" INTEGER NOT NULL, "pause_requested" INTEGER NOT NULL, "drain_requested" INTEGER NOT NULL);
+CREATE UNIQUE INDEX "agent_name" ON "agent" ("name");
+CREATE TABLE IF NOT EXISTS "audit_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "at" REAL NOT NULL, "actor" VARCHAR(255) NOT NULL, "action" VARCHAR(64) NOT NULL, "target" TEXT NOT NULL, "detail" TEXT NOT NULL);
+CREATE INDEX "audit_entry_at" ON "audit_entry" ("at");
+CREATE TABLE IF NOT EXISTS "file_seen" ("id" INTEGER NOT NULL PRIMARY KEY, "job_name" VARCHAR(128) NOT NULL, "path" TEXT NOT NULL, "mtime" REAL NOT NULL, "size" INTEGER NOT NULL);
+CREATE UNIQUE INDEX "file_seen_job_name_path" ON "file_seen" ("job_name", "path");
+CREATE TABLE IF NOT EXISTS "job" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(128) NOT NULL, "description" TEXT NOT NULL, "command" TEXT NOT NULL, "workdir" TEXT, "params" TEXT NOT NULL, "schedules" TEXT NOT NULL, "triggers" TEXT NOT NULL, "watch" TEXT NOT NULL, "queue" VARCHAR(64) NOT NULL, "priority" INTEGER NOT NULL, "timeout" REAL, "retries" INTEGER NOT NULL, "backoff" REAL NOT NULL, "log_level" INTEGER NOT NULL, "domain" VARCHAR(128) NOT NULL, "overlap" VARCHAR(16) NOT NULL, "misfire" VARCHAR(16) NOT NULL, "report_to" TEXT NOT NULL, "report_on" VARCHAR(16) NOT NULL, "hook" TEXT, "enabled" INTEGER NOT NULL, "source" TEXT, "created_at" REAL NOT NULL, "updated_at" REAL NOT NULL);
+CREATE UNIQUE INDEX "job_name" ON "job" ("name");
+CREATE TABLE IF NOT EXISTS "run" ("id" INTEGER NOT NULL PRIMARY KEY, "job_id" INTEGER, "job_name" VARCHAR(128) NOT NULL, "status" VARCHAR(16) NOT NULL, "result" INTEGER, "feedback" TEXT, "command" TEXT NOT NULL, "params" TEXT NOT NULL, "queue" VARCHAR(64) NOT NULL, "priority" INTEGER NOT NULL, "lane" INTEGER NOT NULL, "urgent_at" REAL, "attempt" INTEGER NOT NULL, "retry_of" INTEGER, "trigger" VARCHAR(16) NOT NULL, "dedupe_key" VARCHAR(255), "queued_at" REAL NOT NULL, "not_before" REAL NOT NULL, "started_at" REAL, "finished_at" REAL, "exit_code" INTEGER, "agent" VARCHAR(255), "lease_until" REAL, "pid" INTEGER, "progress" INTEGER, "warnings" INTEGER NOT NULL, "log_lines" INTEGER NOT NULL, "log_bytes" INTEGER NOT NULL, "log_seen" INTEGER NOT NULL, "cancel_requested" INTEGER NOT NULL, FOREIGN KEY ("job_id") REFERENCES "job" ("id") ON DELETE SET NULL);
+CREATE INDEX "run_job_id" ON "run" ("job_id");
+CREATE UNIQUE INDEX "run_dedupe_key" ON "run" ("dedupe_key");
+CREATE INDEX "run_job_name_queued_at" ON "run" ("job_name", "queued_at");
+CREATE INDEX "run_queued_order" ON "run" ("lane", "urgent_at", "priority" DESC, "id") WHERE ("status" = 'queued');
+CREATE INDEX "run_running" ON "run" ("queue", "lease_until") WHERE ("status" = 'running');
+CREATE INDEX "run_executed" ON "run" ("finished_at") WHERE ("status" IN ('succeeded', 'warning'));
+CREATE INDEX "run_failed" ON "run" ("finished_at") WHERE ("status" IN ('failed', 'timed_out', 'cancelled', 'lost'));
+CREATE TABLE IF NOT EXISTS "log_chunk" ("id" INTEGER NOT NULL PRIMARY KEY, "run_id" INTEGER NOT NULL, "seq" INTEGER NOT NULL, "count" INTEGER NOT NULL, "levels" INTEGER NOT NULL, "data" BLOB NOT NULL, FOREIGN KEY ("run_id") REFERENCES "run" ("id") ON DELETE CASCADE);
+CREATE INDEX "log_chunk_run_id" ON "log_chunk" ("run_id");
+CREATE UNIQUE INDEX "log_chunk_run_id_seq" ON "log_chunk" ("run_id", "seq");
+CREATE TABLE IF NOT EXISTS "meta" ("key" VARCHAR(64) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS "notification" ("id" INTEGER NOT NULL PRIMARY KEY, "at" REAL NOT NULL, "event" VARCHAR(255) NOT NULL, "command" TEXT NOT NULL, "matched" INTEGER NOT NULL, "runs" TEXT NOT NULL);
+CREATE INDEX "notification_at" ON "notification" ("at");
+CREATE TABLE IF NOT EXISTS "queue" ("name" VARCHAR(64) NOT NULL PRIMARY KEY, "concurrency" INTEGER NOT NULL, "interval" REAL NOT NULL, "paused" INTEGER NOT NULL, "last_finished_at" REAL);
+CREATE TABLE IF NOT EXISTS "schedule_fire" ("id" INTEGER NOT NULL PRIMARY KEY, "job_name" VARCHAR(128) NOT NULL, "fire_at" REAL NOT NULL, "outcome" VARCHAR(16) NOT NULL, "run_id" INTEGER, "recorded_at" REAL NOT NULL);
+CREATE UNIQUE INDEX "schedule_fire_job_name_fire_at" ON "schedule_fire" ("job_name", "fire_at");
+CREATE TABLE IF NOT EXISTS "setting" ("key" VARCHAR(128) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+INSERT INTO "meta" ("key", "value") VALUES ('schema_version', '1');
