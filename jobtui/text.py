@@ -74,6 +74,11 @@ def one_line(text: object) -> str:
     return inert(" ".join(value.replace("\r", "\n").split("\n")).strip())
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 run``, ``2 runs``: a count and its noun, in the number it takes."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 # --- durations and ages --------------------------------------------------------------
 
 

@@ -12,7 +12,8 @@ The folders inside, each importing only the ones below it (``docs/architecture.m
 import importlib
 from typing import Any
 
-from jobtui.engine.agent.control import control_agent
+from jobtui.engine.agent.control import control_agent, forget_agents
+from jobtui.engine.agent.registry import recover_gone_agents
 from jobtui.engine.core import rules
 from jobtui.engine.core.records import (
     AgentView,
@@ -90,18 +91,19 @@ from jobtui.engine.session import close_store, close_thread_connection, open_sto
 from jobtui.engine.triggers.notify import notifications, notify
 
 __all__ = [
-    "ACTIVE", "CLEANUP_EVERY", "JOB_DEFAULTS", "RUN_SORT_KEYS", "SUCCESSFUL", "TERMINAL", "UNSUCCESSFUL",
-    "AgentState", "AgentView", "ChangeToken", "CleanupPolicy", "CleanupReport", "JobView", "Level", "LogLine",
-    "LogUpdate", "Misfire", "NotificationView", "NotifyResult", "Overlap", "Page", "QueueView", "ReportOn",
-    "RunState", "RunView", "Schedule", "Trigger",
+    "ACTIVE", "AgentState", "AgentView", "CLEANUP_EVERY", "ChangeToken", "CleanupPolicy", "CleanupReport",
+    "JOB_DEFAULTS", "JobView", "Level", "LogLine", "LogUpdate", "Misfire", "NotificationView", "NotifyResult",
+    "Overlap", "Page", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState", "RunView", "SUCCESSFUL",
+    "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL",
     "add_job", "agents", "cancel", "change_token", "clean_fields", "cleanup", "close_store",
     "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",
-    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow", "get_job",
-    "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count", "line_numbers", "live_agents",
-    "load_toml", "mark_seen", "notifications", "notify", "open_store", "policies", "prepare_demo",
-    "queue_page", "queues", "read_lines", "recent_durations", "remove", "remove_job", "retry", "rules",
-    "run_agent", "runs_page", "search", "set_enabled", "set_policies", "set_policy", "set_priority",
-    "set_queue", "tab_counts", "validate_cron", "wait_for_end",
+    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow",
+    "forget_agents", "get_job", "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count",
+    "line_numbers", "live_agents", "load_toml", "mark_seen", "notifications", "notify", "open_store",
+    "policies", "prepare_demo", "queue_page", "queues", "read_lines", "recent_durations",
+    "recover_gone_agents", "remove", "remove_job", "retry", "rules", "run_agent", "runs_page", "search",
+    "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
+    "wait_for_end",
 ]  # fmt: skip
 
 _LAZY = {

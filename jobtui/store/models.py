@@ -178,7 +178,11 @@ class Agent(BaseModel):
     """JSON list of queue names served; empty means every queue."""
     started_at = peewee.DoubleField()
     heartbeat_at = peewee.DoubleField()
+    heartbeat = peewee.DoubleField(default=2.0)
+    """Seconds between two of its beats: a beat a few of these late shows it late."""
     lease = peewee.DoubleField()
+    space = peewee.CharField(max_length=255, null=True)
+    """The process space its pid belongs to (boot and pid namespace): only from there is a gone pid a dead agent."""
     done = peewee.IntegerField(default=0)
     failed = peewee.IntegerField(default=0)
     pause_requested = peewee.BooleanField(default=False)

@@ -10,19 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import peewee
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, migrate
 
 from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
-from jobtui.store.models import ALL_MODELS, Meta, Run
+from jobtui.store.models import ALL_MODELS, Agent, Meta, Run
 
 SCHEMA_VERSION = 2
 """The version this code writes and reads."""
 
 SCHEMA_LOCK_ID = 0x6A6F6274  # "jobt": PostgreSQL advisory lock held while creating tables
 
+def _version_2(migrator: SchemaMigrator) -> None:
+    """Version 2: run ids are never handed out twice; agents record their beat and their process space."""
+    migrate(migrator.add_column("agent", "heartbeat", Agent.heartbeat),
+            migrator.add_column("agent", "space", Agent.space))
+    _run_ids_never_reused(migrator)
+
+
 def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
-    """Version 2: run ids are never handed out twice (SQLite: the run table rebuilt with AUTOINCREMENT).
+    """Run ids are never handed out twice (SQLite: the run table rebuilt with AUTOINCREMENT).
 
     SQLite's own recipe for changing a table: a new table, the rows copied, the
     old one dropped (foreign keys are off meanwhile, see :func:`ensure_schema`,
@@ -43,7 +50,7 @@ def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
                    "WHERE name = 'run'")
 
 
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _run_ids_never_reused}
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2}
 """Version N → the function that upgrades a database from N-1 to N."""
 
 

@@ -19,8 +19,9 @@ from textual import work
 from textual.screen import Screen
 
 from jobtui import engine
+from jobtui.clock import utc_now
 from jobtui.engine import AgentView, JobView, RunState, RunView
-from jobtui.text import inert
+from jobtui.text import inert, plural
 from jobtui.ui.dialogs.cleanup import CleanupScreen
 from jobtui.ui.dialogs.confirm import ConfirmScreen
 from jobtui.ui.dialogs.job_form import JobFormScreen
@@ -61,7 +62,7 @@ class Actions(Screen):
             Op.CANCEL: self.cancel, Op.PRIORITY_UP: self.priority_up, Op.PRIORITY_DOWN: self.priority_down,
             Op.QUEUE_INTERVAL: self.queue_interval, Op.QUEUE_PAUSE: self.queue_pause,
             Op.AGENT_PAUSE: self.agent_pause, Op.AGENT_DRAIN: self.agent_drain, Op.AGENT_LOG: self.agent_log,
-            Op.START_AGENT: self.start_agent,
+            Op.START_AGENT: self.start_agent, Op.FORGET_AGENTS: self.forget_agents,
         }  # fmt: skip
 
     # --- plumbing -------------------------------------------------------------------
@@ -280,6 +281,18 @@ class Actions(Screen):
             return f"started a background agent (pid {pid})"
 
         self.engine_call(lambda: engine.ensure_agent(settings), said)
+
+    def forget_agents(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
+        now = utc_now()
+        ended = [a for a in table.records if not a.state_at(now).live]
+        if not ended:
+            self.notify("every agent listed still runs", severity="warning")
+            return
+        names = ", ".join(a.name for a in ended[:3]) + (f" and {len(ended) - 3} more" if len(ended) > 3 else "")
+        self.confirm(
+            _question(f"Clear {plural(len(ended), 'agent')} that no longer run ({inert(names)}) from the list?"),
+            lambda: self.engine_call(engine.forget_agents, lambda n: f"cleared {plural(n, 'agent')}"),
+            yes="Clear")
 
     def agent_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]

@@ -93,6 +93,8 @@ AGENT_CLASS: dict[AgentState, str] = {
     AgentState.PAUSED: "warning",
     AgentState.DRAINING: "warning",
     AgentState.STOPPED: "muted",
+    AgentState.GONE: "error",
+    AgentState.LATE: "warning",
     AgentState.OFFLINE: "error",
 }
 

@@ -60,6 +60,7 @@ class Op(str, Enum):
     AGENT_DRAIN = "agent_drain"
     AGENT_LOG = "agent_log"
     START_AGENT = "start_agent"
+    FORGET_AGENTS = "forget_agents"
 
     def __str__(self) -> str:
         return self.value
@@ -71,7 +72,7 @@ class Op(str, Enum):
 
 
 _WITHOUT_RECORDS = frozenset({Op.ADD_JOB, Op.CLEANUP, Op.QUEUE_INTERVAL, Op.QUEUE_PAUSE, Op.AGENT_PAUSE,
-                              Op.START_AGENT})
+                              Op.START_AGENT, Op.FORGET_AGENTS})
 
 
 # --- the app ------------------------------------------------------------------------

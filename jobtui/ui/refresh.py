@@ -105,6 +105,8 @@ class Load:
     """Read the page even if the token did not move (runs report progress)."""
     queues: tuple[QueueView, ...] | None = None
     """The queues' settings the screen has (they change only with the token)."""
+    recover: bool = False
+    """An agent looks late: first have the engine check whether this host's agents are gone."""
 
     def after(self, older: Load) -> Load:
         """This load, reading at least what a superseded older one would have."""
@@ -123,6 +125,8 @@ def read(load: Load) -> DataLoaded:
     counts and the page stand, unless the page is the Agents tab's.
     """
     token = counts = agents = data = None
+    if load.recover:
+        engine.recover_gone_agents()  # a gone agent is recorded (and the token moves) before it is read
     page_current = load.page_current and load.mode != ReadMode.FULL
     if load.mode >= ReadMode.TICK:
         token = engine.change_token()

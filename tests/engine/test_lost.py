@@ -70,7 +70,7 @@ def test_kill_9_of_an_agent_mid_run(store, agent_procs, tmp_path: Path) -> None:
 
         run = wait_final(run_id)
         assert (run.status, run.result, run.agent) == (RunState.LOST, 2, "agent-a")
-        assert "agent-a" in run.feedback and "lease" in run.feedback
+        assert "agent agent-a is gone" in run.feedback, "seen from its host: lost at once, not after the lease"
         retry = wait_final(the_retry(run_id))
         assert (retry.status, retry.attempt, retry.retry_of, retry.trigger) == (RunState.SUCCEEDED, 2, run_id, "retry")
         assert retry.agent == "agent-b"
@@ -167,5 +167,70 @@ def test_a_lost_run_without_retries_stays_lost(db, agent_procs, tmp_path: Path) 
         assert b.stop() == 0
         assert Run.select().count() == 1
         assert live_group_members(pgid) == []
+    finally:
+        kill_group_quietly(pgid)
+
+
+# --- an agent seen gone from its own host, and restarted under its name --------------------
+
+def registered(name: str) -> bool:
+    from jobtui.store import Agent
+
+    return Agent.select().where((Agent.name == name) & (Agent.state == "idle")).exists()
+
+
+def test_an_agent_restarts_under_its_name_after_a_clean_stop(db, agent_procs, tmp_path: Path) -> None:
+    """The normal case for a service unit: same --name, again and again."""
+    engine.add_job("svc-job", write_script(tmp_path, "ok.sh", "echo hi\n"))
+    first = agent_procs.start(db.db_url, name="svc", lease=30)
+    wait_for(lambda: registered("svc"), message="the agent to register")
+    assert first.stop() == 0
+    again = agent_procs.start(db.db_url, name="svc", lease=30)
+    run = wait_final(engine.enqueue("svc-job").id)
+    assert (run.status, run.agent) == (RunState.SUCCEEDED, "svc")
+    assert again.process.poll() is None
+
+
+def test_a_name_a_live_agent_holds_is_refused_in_one_line(db, agent_procs) -> None:
+    agent_procs.start(db.db_url, name="only", lease=30)
+    wait_for(lambda: registered("only"), message="the agent to register")
+    second = agent_procs.start(db.db_url, name="only", lease=30)
+    assert second.wait() == 2
+    assert second.stderr.strip().splitlines() == [
+        f"jobtui: error: agent 'only' is already running on {engine.agents()[0].host} "
+        f"(pid {agent_procs.started[0].pid}); stop it first or give another --name"]
+
+
+def test_after_kill_9_the_restarted_agent_loses_the_dead_ones_runs_at_once(db, agent_procs, tmp_path: Path) -> None:
+    """From its own host, a gone process is a fact: its runs need not wait for the lease (30 s here)."""
+    engine.add_job("slow", slow_first_attempt(tmp_path), retries=1, backoff=0)
+    run_id = engine.enqueue("slow").id
+    dead = agent_procs.start(db.db_url, name="svc", lease=30)
+    pgid = started(run_id)
+    try:
+        dead.kill()
+        agent_procs.start(db.db_url, name="svc", lease=30)
+        run = wait_final(run_id)
+        assert run.status == RunState.LOST
+        assert f"agent svc is gone: its process {dead.pid} ended" in run.feedback, "not the lease: at once"
+        retry = wait_final(the_retry(run_id))
+        assert (retry.status, retry.agent) == (RunState.SUCCEEDED, "svc")
+        wait_group_gone(pgid)  # what the dead agent left behind was killed
+    finally:
+        kill_group_quietly(pgid)
+
+
+def test_an_agent_sees_another_agent_of_its_host_gone(db, agent_procs, tmp_path: Path) -> None:
+    engine.add_job("slow", slow_first_attempt(tmp_path), retries=0)
+    run_id = engine.enqueue("slow").id
+    dead = agent_procs.start(db.db_url, name="dies", lease=30)
+    pgid = started(run_id)
+    try:
+        agent_procs.start(db.db_url, name="watches", lease=30)
+        wait_for(lambda: registered("watches"), message="the second agent to register")
+        dead.kill()
+        run = wait_final(run_id)
+        assert "agent dies is gone" in run.feedback
+        assert {a.name: a.state for a in engine.agents()}["dies"] == engine.AgentState.GONE
     finally:
         kill_group_quietly(pgid)

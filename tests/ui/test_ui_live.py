@@ -137,6 +137,48 @@ async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(
         stop_live_agents()
 
 
+def dead_agent_with_a_running_run(db: Settings) -> int:
+    """An agent of this host whose process has ended (kill -9 leaves exactly this), running a run; the run's id."""
+    from jobtui.clock import utc_now
+    from jobtui.engine.agent.processes import process_space
+    from jobtui.engine.agent.registry import host_name
+    from jobtui.store import Agent, Run
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # a pid that no longer runs
+    now = utc_now().timestamp()
+    engine.add_job("orphaned", "true")
+    run = engine.enqueue("orphaned")
+    Agent.insert(name="ghost", host=host_name(), pid=child.pid, state="busy", current_run=run.id, queues="[]",
+                 started_at=now - 60, heartbeat_at=now - 10, heartbeat=2.0, lease=600.0,
+                 space=process_space()).execute()
+    Run.update(status="running", agent="ghost", started_at=now - 30, lease_until=now + 600).where(
+        Run.id == run.id).execute()
+    return run.id
+
+
+async def test_the_dashboard_sees_a_dead_agent_of_its_host_and_recovers_its_run_at_once(db: Settings) -> None:
+    """kill -9 of an agent: its row is late at once, and its host knows its process is gone: the run is
+    lost now, not when its lease (ten minutes here) runs out. Stopped agents can then be cleared."""
+    from jobtui.ui import make_app
+
+    run_id = dead_agent_with_a_running_run(db)
+    app = make_app(db, start_agent=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await wait_until(pilot, lambda: engine.get_run(run_id).status == RunState.LOST, timeout=30,
+                         message="the dead agent's run to be lost")
+        assert "agent ghost is gone" in engine.get_run(run_id).feedback
+        table = app.main_screen.table("agents")
+        await wait_until(pilot, lambda: "gone" in str(table.get_cell("ghost", "state")), timeout=10,
+                         message="the agent to show gone")
+        await pilot.press("X")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not engine.agents(), timeout=10, message="the gone agent to be cleared")
+
+
 # --- the bytes a real terminal receives ------------------------------------------------
 
 

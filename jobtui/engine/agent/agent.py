@@ -10,12 +10,10 @@ running script finish within the grace period, then kills its group and exits.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,8 +24,10 @@ from pathlib import Path
 
 from jobtui.clock import utc_now
 from jobtui.config import Settings
+from jobtui.engine.agent import registry
 from jobtui.engine.agent.flusher import Flusher
 from jobtui.engine.agent.processes import kill_orphans
+from jobtui.engine.agent.registry import host_name
 from jobtui.engine.agent.reports import needs_report, send_report
 from jobtui.engine.agent.runner import Runner, RunSpec, base_env
 from jobtui.engine.core.states import SUCCESSFUL, AgentState, RunState
@@ -36,7 +36,7 @@ from jobtui.engine.logs.capture import LogCapture
 from jobtui.engine.read.agents import live_agents
 from jobtui.engine.retention import CLEANUP_EVERY, cleanup
 from jobtui.engine.runs import claim as store_ops
-from jobtui.engine.runs.claim import Claimed
+from jobtui.engine.runs.claim import Claimed, LostRun
 from jobtui.engine.schedule.scheduler import Scheduler
 from jobtui.engine.service import Service
 from jobtui.engine.session import close_thread_connection, open_store
@@ -48,11 +48,6 @@ log = logging.getLogger("jobtui.agent")
 
 REPORT_WAIT = 40.0  # seconds a stopping agent waits for a report under way (hooks time out at 30)
 STATE_BEAT = 0.5  # seconds: the soonest an agent beats again to show that its current run changed
-
-
-def host_name() -> str:
-    """This host's name as agents record it."""
-    return socket.gethostname()
 
 
 class Agent:
@@ -159,19 +154,19 @@ class Agent:
         self._services = []
 
     def _register(self) -> None:
-        now = utc_now().timestamp()
-        with database.atomic():
-            AgentRow.insert(name=self.name, host=self.host, pid=os.getpid(), state=AgentState.IDLE.value,
-                            queues=json.dumps(list(self.queues)), started_at=now, heartbeat_at=now,
-                            lease=self.lease).execute()
-            for queue in self.queues or ("default",):
-                Queue.insert(name=queue).on_conflict_ignore().execute()
+        lost = registry.register(self.name, host=self.host, pid=os.getpid(), queues=self.queues, lease=self.lease,
+                                 heartbeat=self.settings.heartbeat, now=utc_now().timestamp())
+        self._after_lost(lost)
 
     def _deregister(self) -> None:
-        with database.atomic():
-            AgentRow.update(state=AgentState.STOPPED.value, current_run=None,
-                            heartbeat_at=utc_now().timestamp(), done=self._done,
-                            failed=self._failed).where(AgentRow.name == self.name).execute()
+        registry.deregister(self.name, done=self._done, failed=self._failed, now=utc_now().timestamp())
+
+    def _after_lost(self, lost: list[LostRun]) -> None:
+        """Say which runs were lost, and kill what is left of those that ran on this host."""
+        for run in lost:
+            log.warning("run #%s marked lost (agent %s)", run.id, run.agent)
+            if run.host == self.host:
+                kill_orphans(run.id, run.pid)
 
     def _loop(self) -> None:
         claimed: Claimed | None = None
@@ -316,10 +311,7 @@ class Agent:
                 Run.update(lease_until=now + self.lease).where(
                     (Run.id == current) & (Run.agent == self.name) & (Run.status == RunState.RUNNING.value)
                 ).execute()
-        for lost in store_ops.reap_lost(now):
-            log.warning("run #%s marked lost (agent %s went silent)", lost.id, lost.agent)
-            if lost.host == self.host:
-                kill_orphans(lost.id, lost.pid)
+        self._after_lost(registry.recover_gone(self.host, now, besides=self.name) + store_ops.reap_lost(now))
 
 
 def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = None,

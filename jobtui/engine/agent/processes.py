@@ -71,3 +71,31 @@ def kill_orphans(run_id: int, pgid: int | None) -> bool:
         if marker in environ:
             return kill_group(pgid)
     return False
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of that id runs here (a zombie waiting for its reaper does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # there, but not ours to read: alive as far as we can tell
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return bool(fields) and fields[0] not in (b"Z", b"X")
+
+
+def process_space() -> str | None:
+    """Where this process's pid means something: the boot and the pid namespace (None if unknown).
+
+    Two agents on hosts of the same name (containers, a reinstalled machine)
+    judge each other's pids only when this is equal.
+    """
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            boot = handle.read().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot}/{namespace}"

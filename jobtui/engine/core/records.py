@@ -20,6 +20,7 @@ from jobtui.engine.core.states import (
     ReportOn,
     RunState,
     Trigger,
+    shown_agent_state,
 )
 
 T = TypeVar("T")
@@ -280,6 +281,15 @@ class AgentView:
     """Asked to pause (or still paused); the agent follows on its next heartbeat."""
     drain_requested: bool = False
     """Asked to finish its current run and stop."""
+    heartbeat: float = 2.0
+    """Seconds between two of its beats."""
+    recorded: AgentState | None = None
+    """The state it last recorded (``state`` is as shown when read)."""
+
+    def state_at(self, now: datetime) -> AgentState:
+        """The state as shown at ``now`` (an agent turns late, then offline, without writing anything)."""
+        recorded = self.recorded if self.recorded is not None else self.state
+        return shown_agent_state(recorded, (now - self.heartbeat_at).total_seconds(), self.heartbeat, self.lease)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -92,13 +92,35 @@ class AgentState(Word):
     #: finishes its current run, then stops
     STOPPED = "stopped"
     #: exited cleanly
+    GONE = "gone"
+    #: its process ended without stopping (seen from its own host)
+    LATE = "late"
+    #: its beats are overdue, its lease not yet (derived, never stored)
     OFFLINE = "offline"
     #: silent past its lease (derived, never stored)
 
     @property
     def live(self) -> bool:
-        """Whether an agent in this state heartbeats (it may take work, now or once resumed)."""
-        return self not in (AgentState.STOPPED, AgentState.OFFLINE)
+        """Whether an agent in this state may still hold runs and take work, now or once resumed."""
+        return self not in (AgentState.STOPPED, AgentState.GONE, AgentState.OFFLINE)
+
+
+LATE_BEATS = 3  # beats an agent may miss before it shows late
+
+
+def shown_agent_state(recorded: AgentState, beat_age: float, heartbeat: float, lease: float) -> AgentState:
+    """What an agent is, as every screen shows it, from what it recorded and how old its last beat is.
+
+    An agent that stopped (or was seen gone) is that; one silent past its lease
+    is offline, its runs no longer its own; one a few beats late is late, at once.
+    """
+    if recorded in (AgentState.STOPPED, AgentState.GONE):
+        return recorded
+    if beat_age > lease:
+        return AgentState.OFFLINE
+    if beat_age > LATE_BEATS * heartbeat:
+        return AgentState.LATE
+    return recorded
 
 
 class Trigger(Word):

@@ -12,27 +12,27 @@ import peewee
 
 from jobtui.clock import utc_now
 from jobtui.engine.core.records import AgentView, to_datetime
-from jobtui.engine.core.states import AgentState
+from jobtui.engine.core.states import LATE_BEATS, AgentState, shown_agent_state
 from jobtui.engine.read.listings import where_all
 from jobtui.store import Agent
 
 
-def agent_state(row: dict[str, Any], now: float) -> AgentState:
-    """An agent's state as shown: offline when its heartbeat is older than its lease."""
-    state = AgentState(row["state"])
-    if state != AgentState.STOPPED and now - row["heartbeat_at"] > row["lease"]:
-        return AgentState.OFFLINE
-    return state
+def _shown(row: dict[str, Any], now: float) -> AgentState:
+    return shown_agent_state(AgentState(row["state"]), now - row["heartbeat_at"], row["heartbeat"], row["lease"])
 
 
 def _agent_condition(state: AgentState, now: float) -> Any:
-    """Agents shown in ``state`` (offline is derived: a live state, beaten longer ago than the lease)."""
-    late = Agent.heartbeat_at + Agent.lease < now
+    """Agents shown in ``state``: :func:`~jobtui.engine.core.states.shown_agent_state` as SQL."""
+    ended = Agent.state.in_([AgentState.STOPPED.value, AgentState.GONE.value])
+    offline = Agent.heartbeat_at + Agent.lease < now
+    late = Agent.heartbeat_at + Agent.heartbeat * LATE_BEATS < now
+    if state in (AgentState.STOPPED, AgentState.GONE):
+        return Agent.state == state.value
     if state == AgentState.OFFLINE:
-        return (Agent.state != AgentState.STOPPED.value) & late
-    if state == AgentState.STOPPED:
-        return Agent.state == AgentState.STOPPED.value
-    return (Agent.state == state.value) & ~late
+        return ~ended & offline
+    if state == AgentState.LATE:
+        return ~ended & ~offline & late
+    return (Agent.state == state.value) & ~late & ~offline
 
 
 def agents(*, text: str | None = None, states: Iterable[AgentState | str] | None = None,
@@ -42,7 +42,7 @@ def agents(*, text: str | None = None, states: Iterable[AgentState | str] | None
     Args:
         text: only agents whose name, host or shown state contains it.
         states: only agents shown in one of these states.
-        include_stopped: also the agents that exited cleanly.
+        include_stopped: also the agents that exited cleanly (or were seen gone).
     """
     now = utc_now().timestamp()
     conditions: list[Any] = []
@@ -54,16 +54,16 @@ def agents(*, text: str | None = None, states: Iterable[AgentState | str] | None
         conditions.append(functools.reduce(operator.or_, [_agent_condition(AgentState(s), now) for s in states],
                                            peewee.SQL("1 = 0")))
     if not include_stopped:
-        conditions.append(Agent.state != AgentState.STOPPED.value)
+        conditions.append(Agent.state.not_in([AgentState.STOPPED.value, AgentState.GONE.value]))
     views = []
     for row in Agent.select().where(where_all(conditions)).order_by(Agent.heartbeat_at.desc()).dicts():
-        state = agent_state(row, now)
         views.append(AgentView(
-            name=row["name"], host=row["host"], pid=row["pid"], state=state,
+            name=row["name"], host=row["host"], pid=row["pid"], state=_shown(row, now),
             current_run=row["current_run"], started_at=to_datetime(row["started_at"]),
             heartbeat_at=to_datetime(row["heartbeat_at"]), lease=row["lease"],
             done=row["done"], failed=row["failed"], queues=tuple(json.loads(row["queues"] or "[]")),
             pause_requested=bool(row["pause_requested"]), drain_requested=bool(row["drain_requested"]),
+            heartbeat=row["heartbeat"], recorded=AgentState(row["state"]),
         ))
     views.sort(key=lambda a: (not a.state.live, -a.heartbeat_at.timestamp()))
     return views

@@ -53,7 +53,8 @@ def change_token() -> ChangeToken:
     poll those.
     """
     now = utc_now().timestamp()
-    live = (Agent.state != AgentState.STOPPED.value) & (Agent.heartbeat_at + Agent.lease >= now)
+    live = (Agent.state.not_in([AgentState.STOPPED.value, AgentState.GONE.value])
+            & (Agent.heartbeat_at + Agent.lease >= now))
     row = Job.select(
         peewee.fn.MAX(Job.updated_at).alias("jobs"),
         AuditEntry.select(peewee.fn.MAX(AuditEntry.id)).alias("audit"),

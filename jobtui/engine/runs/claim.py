@@ -197,18 +197,31 @@ def reap_lost(now: float) -> list[LostRun]:
     expired = (Run.status == RunState.RUNNING.value) & (Run.lease_until < now)
     if not Run.select(Run.id).where(expired).limit(1).exists():
         return []  # the common case: no write lock taken
-    lost: list[LostRun] = []
     with database.atomic():
-        rows = list(Run.select(Run.id, Run.agent, Run.pid).where(expired).dicts())
-        hosts = dict(Agent.select(Agent.name, Agent.host).where(
-            Agent.name.in_([r["agent"] for r in rows if r["agent"]])).tuples())
-        for row in rows:
-            updated = Run.update(
-                status=RunState.LOST.value, result=RESULT_FAILED, finished_at=now, lease_until=None,
-                feedback=f"lost: agent {row['agent']} went silent past its lease",
-            ).where((Run.id == row["id"]) & (Run.status == RunState.RUNNING.value)
-                    & (Run.lease_until < now)).execute()
-            if updated:
-                schedule_retry(row["id"], now)
-                lost.append(LostRun(row["id"], row["agent"], row["pid"], hosts.get(row["agent"])))
+        return _lose(expired, now, lambda agent: f"lost: agent {agent} went silent past its lease")
+
+
+def lose_runs_of(agent: str, why: str, now: float) -> list[LostRun]:
+    """Mark the running runs of an agent that is gone as lost at once, and queue their retries.
+
+    Call it inside the transaction that records the agent gone.
+    """
+    return _lose((Run.status == RunState.RUNNING.value) & (Run.agent == agent), now,
+                 lambda name: f"lost: agent {name} {why}")
+
+
+def _lose(which: Any, now: float, feedback: Any) -> list[LostRun]:
+    """Mark the running runs ``which`` selects lost (each conditioned on still running), with retries."""
+    lost: list[LostRun] = []
+    rows = list(Run.select(Run.id, Run.agent, Run.pid).where(which).dicts())
+    hosts = dict(Agent.select(Agent.name, Agent.host).where(
+        Agent.name.in_([r["agent"] for r in rows if r["agent"]])).tuples())
+    for row in rows:
+        updated = Run.update(
+            status=RunState.LOST.value, result=RESULT_FAILED, finished_at=now, lease_until=None,
+            feedback=feedback(row["agent"]),
+        ).where((Run.id == row["id"]) & which).execute()
+        if updated:
+            schedule_retry(row["id"], now)
+            lost.append(LostRun(row["id"], row["agent"], row["pid"], hosts.get(row["agent"])))
     return lost

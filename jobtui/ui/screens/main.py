@@ -23,7 +23,7 @@ from textual.widgets._tabbed_content import ContentTabs
 from textual.worker import get_current_worker
 
 from jobtui.clock import utc_now
-from jobtui.engine import JobView
+from jobtui.engine import AgentState, JobView
 from jobtui.ui.actions import Actions, Handler
 from jobtui.ui.format import status_text
 from jobtui.ui.messages import DataLoaded, Op, RefreshFailed, Tab, TabData
@@ -45,6 +45,7 @@ TABLES: tuple[type[RecordTable[Any]], ...] = (JobsTable, QueueTable, ExecutedTab
 SPIN_INTERVAL = 0.15  # seconds between two spinner frames
 AGES_EVERY = 5.0  # seconds between two repaints of the ages when nothing else changed
 READER_WAKE = 0.5  # seconds the reader thread waits for a load before it checks it should stop
+RECOVER_EVERY = 5.0  # seconds between two checks of whether a late agent of this host is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class MainScreen(Actions):
         """A refresh is under way (timer ticks skip while it is)."""
         self.generation = 0
         self.frame = 0
+        self._recovered_at = float("-inf")
 
     def compose(self) -> ComposeResult:
         yield AgentBar(self.db_label, id="agent-bar")
@@ -206,7 +208,19 @@ class MainScreen(Actions):
         queues = tuple(queue_table.context.queues.values()) if queue_table.loaded else None
         self.busy = True
         self.generation += 1
-        self._loads.put(Load(request, self.generation, mode, self.token, self.is_current(tab), poll, queues))
+        self._loads.put(Load(request, self.generation, mode, self.token, self.is_current(tab), poll, queues,
+                             recover=background and self._agent_looks_late()))
+
+    def _agent_looks_late(self) -> bool:
+        """Whether an agent last read has missed its beats: then its host may know it is gone (every few s)."""
+        now = time.monotonic()
+        if now - self._recovered_at < RECOVER_EVERY:
+            return False
+        wall = utc_now()
+        if not any(a.state_at(wall) in (AgentState.LATE, AgentState.OFFLINE) for a in self.query_one(AgentBar).agents):
+            return False
+        self._recovered_at = now
+        return True
 
     @work(thread=True, group="reader", exit_on_error=False)
     def _reader(self) -> None:

@@ -15,15 +15,16 @@ from jobtui.ui.widgets.table.record_table import RecordTable
 from jobtui.ui.widgets.table.rows import Cell
 
 
-def state_cell(agent: AgentView, frame: int) -> Cell:
-    """The agent's state, or the request it has not acted on yet."""
-    glyph = SPINNER[frame % len(SPINNER)] if agent.state == AgentState.BUSY else "●"
-    if not agent.state.live:
+def state_cell(agent: AgentView, ctx: RowContext) -> Cell:
+    """The agent's state as of now (late or offline without a new read), or the request it has not acted on."""
+    state = agent.state_at(ctx.now)
+    glyph = SPINNER[ctx.frame % len(SPINNER)] if state == AgentState.BUSY else "●"
+    if not state.live:
         glyph = "○"
-    pending = pending_request(agent)
+    pending = pending_request(agent) if state == agent.state else None
     if pending is not None:
         return (f"{glyph} {pending}", "pending")
-    return (f"{glyph} {agent.state.value}", AGENT_CLASS[agent.state])
+    return (f"{glyph} {state.value}", AGENT_CLASS[state])
 
 
 class AgentsTable(RecordTable[AgentView]):
@@ -51,6 +52,8 @@ class AgentsTable(RecordTable[AgentView]):
         op("l", Op.AGENT_LOG, "Log", "agents.log", help="Log of the agent's current run"),
         op("S", Op.START_AGENT, "Start agent", "agents.start",
            help="Start a background agent on this host, unless one already serves the database"),
+        op("X", Op.FORGET_AGENTS, "Clear", "agents.clear",
+           help="Clear the agents that no longer run (stopped, gone, offline) from the list (confirm)"),
     ]
     """Keys of the Agents tab (``agents.*``)."""
 
@@ -62,7 +65,7 @@ class AgentsTable(RecordTable[AgentView]):
 
     def cells_of(self, record: AgentView, ctx: RowContext) -> tuple[Cell, ...]:
         return (
-            state_cell(record, ctx.frame),
+            state_cell(record, ctx),
             (inert(record.name), "accent"),
             (inert(record.host), ""),
             (str(record.pid), "muted"),
