@@ -76,6 +76,16 @@ class Settings:
         return Path(self.jobs).expanduser() if self.jobs else self.config_dir / "jobs"
 
 
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "heartbeat": (0.05, 3600.0, "seconds"),
+    "lease": (0.1, 7 * 86400.0, "seconds"),
+    "poll": (0.01, 60.0, "seconds"),
+    "grace": (0.0, 3600.0, "seconds"),
+    "log_max_lines": (100, 1_000_000_000, "lines"),
+    "log_max_bytes": (64 * 1024, 2**40, "bytes"),
+}
+"""Each number setting's range: a zero lease lets two agents run one run, a zero poll spins a core."""
+
 SECTIONS = {"smtp"}
 """Tables of config.toml read by the module that owns them (engine.reports reads [smtp])."""
 
@@ -105,7 +115,28 @@ def load_settings(**flags: Any) -> Settings:
         if ENV_PREFIX + key.upper() in os.environ
     }
     settings = _apply(settings, env, "environment")
-    return _apply(settings, {k: v for k, v in flags.items() if v is not None}, "flags")
+    settings = _apply(settings, {k: v for k, v in flags.items() if v is not None}, "flags")
+    check_lease(settings.lease, settings.heartbeat)
+    return settings
+
+
+def check_lease(lease: float, heartbeat: float) -> None:
+    """A lease must outlast a heartbeat, or an agent's own runs are taken from it between two beats.
+
+    Raises:
+        UserError: it does not.
+    """
+    if lease <= heartbeat:
+        raise UserError(f"setting 'lease' {lease:g}: must be more than the heartbeat ({heartbeat:g})")
+
+
+def _bounded(key: str, value: Any, kind: type) -> float:
+    """A number setting within its range (NaN and infinity are out of every range)."""
+    number = kind(float(value)) if kind is int and not isinstance(value, int) else kind(value)
+    low, high, unit = BOUNDS[key]
+    if not low <= number <= high:  # also refuses NaN
+        raise ValueError(f"must be between {low:g} and {high:g} ({unit})")
+    return number
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -129,7 +160,7 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
             if isinstance(current, bool):
                 changes[key] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
             elif isinstance(current, (int, float)) and not isinstance(current, bool):
-                changes[key] = type(current)(value)
+                changes[key] = _bounded(key, value, type(current))
             elif isinstance(current, Path):
                 changes[key] = Path(value).expanduser()
             elif isinstance(current, dict):
@@ -138,8 +169,8 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
                 changes[key] = {str(k): str(v) for k, v in value.items()}
             else:
                 changes[key] = str(value)
-        except (TypeError, ValueError) as exc:
-            raise UserError(f"{origin}: setting {key!r}: {exc}") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise UserError(f"{origin}: setting {key!r} {value!r}: {exc}") from None
     return replace(settings, **changes)
 
 

@@ -38,7 +38,12 @@ def agent(settings: Settings, burst: bool, lease: str | None, queues: tuple[str,
 
     from jobtui import engine
 
-    lease_seconds = engine.rules.number(lease, "lease", minimum=0.001)
+    from jobtui.config import BOUNDS, check_lease
+
+    low, high, _ = BOUNDS["lease"]
+    lease_seconds = engine.rules.number(lease, "lease", minimum=low, maximum=high)
+    if lease_seconds is not None:
+        check_lease(lease_seconds, settings.heartbeat)
     if jobs_dir is not None:
         settings = dataclasses.replace(settings, jobs=jobs_dir)
     engine.close_thread_connection()  # checked the URL and the schema; the agent opens its own

@@ -166,3 +166,31 @@ def test_real_process_success(jobtui_proc) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "1"
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "expected"),
+    [
+        ("file", "lease = -1\n", "setting 'lease' -1: must be between 0.1 and 604800 (seconds)"),
+        ("file", "lease = 0\n", "setting 'lease' 0: must be between 0.1 and 604800 (seconds)"),
+        ("file", "heartbeat = 5\nlease = 4\n", "setting 'lease' 4: must be more than the heartbeat (5)"),
+        ("file", "poll = 0\n", "setting 'poll' 0: must be between 0.01 and 60 (seconds)"),
+        ("file", "heartbeat = inf\n", "setting 'heartbeat' inf: must be between 0.05 and 3600 (seconds)"),
+        ("file", "grace = nan\n", "setting 'grace' nan: must be between 0 and 3600 (seconds)"),
+        ("env", "JOBTUI_POLL=NaN", "setting 'poll' 'NaN': must be between 0.01 and 60 (seconds)"),
+        ("env", "JOBTUI_LOG_MAX_LINES=10", "setting 'log_max_lines' '10': must be between 100 and"),
+    ],
+)
+def test_settings_out_of_range_are_one_line_naming_the_key(cli, isolated_env, monkeypatch, where: str, text: str,
+                                                           expected: str) -> None:
+    """A zero lease once let three runs of a concurrency-1 queue run at once; poll = 0 spins a core."""
+    if where == "file":
+        config = isolated_env / "config" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(text)
+    else:
+        key, _, value = text.partition("=")
+        monkeypatch.setenv(key, value)
+    result = cli("job", "list")
+    assert result.exit_code == 2, result.output
+    assert expected in one_error_line(result)
