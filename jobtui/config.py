@@ -8,6 +8,8 @@ platformdirs.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -139,14 +141,43 @@ def _bounded(key: str, value: Any, kind: type) -> float:
     return number
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+MAX_TOML = 16 * 1024 * 1024  # bytes a config or job file may have
+
+
+def read_toml(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
+    """A TOML file's tables, refusing in one line what is not a readable regular file of UTF-8 TOML.
+
+    ``/dev/zero`` or a FIFO given as a job file is refused before it is read, not read forever.
+
+    Raises:
+        UserError: naming the file (and the line, for bad TOML).
+    """
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        info = path.stat()
     except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        if missing_ok:
+            return {}
+        raise UserError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(f"{path}: not a regular file")
+    if info.st_size > MAX_TOML:
+        raise UserError(f"{path}: {info.st_size:,} bytes, at most {MAX_TOML:,}")
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise UserError(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{path}: nested too deeply") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    return read_toml(path, missing_ok=True)
 
 
 def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
@@ -175,8 +206,9 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
 
 
 def redact(url: str) -> str:
-    """A database URL with any password hidden, for messages and the dashboard's header."""
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
+    """A database URL with any password hidden, for messages and the dashboard's header (even a malformed one)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # a URL too broken to parse: hide whatever stands between ':' and '@'
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url, count=1)
+    return url.replace(f":{password}@", ":***@", 1) if password else url

@@ -21,11 +21,12 @@ from enum import Enum
 
 TAB_STOP = 8  # columns between two tab stops where tabs are expanded
 
-_UNSAFE = re.compile(
+UNSAFE = re.compile(
     "[\x00-\x08\x0a-\x1f\x7f-\x9f"  # C0 except tab, DEL, C1
     "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"  # zero-width, separators, bidi, BOM
     "\ud800-\udfff]"  # surrogates (undecodable bytes kept with surrogateescape)
 )
+"""What :func:`inert` escapes; other formats with escapes of their own (TOML) use it too."""
 
 
 class Tabs(Enum):
@@ -59,7 +60,7 @@ def inert(text: object, *, tabs: Tabs = Tabs.SPACE) -> str:
         return ""
     value = text if isinstance(text, str) else str(text)
     if not (value.isascii() and value.isprintable()):  # printable ASCII: nothing to do
-        value = _UNSAFE.sub(_escape, value)
+        value = UNSAFE.sub(_escape, value)
         if "\t" in value:
             if tabs is Tabs.SPACE:
                 value = value.replace("\t", " ")

@@ -7,7 +7,9 @@ Textual loads only when the dashboard opens.
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import sys
 from typing import Any
 
 import click
@@ -61,12 +63,42 @@ class LazyGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.exceptions.NoSuchCommand as exc:
-            exc.possibilities = sorted(self.list_commands(ctx))  # "did you mean" over lazy names
+            # "did you mean" over the lazy names too, the close ones only
+            exc.possibilities = difflib.get_close_matches(args[0] if args else "", self.list_commands(ctx), n=3,
+                                                          cutoff=0.6)
             raise
 
 
 class RootGroup(LazyGroup):
     """The ``jobtui`` group: turns every error into one line and an exit status."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's entry point, with usage errors said in one line (click prints usage, a hint and the error)."""
+        standalone = kwargs.get("standalone_mode", True)
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)  # ctx.exit(N) comes back as N
+        except click.exceptions.UsageError as exc:
+            if not standalone:
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else "jobtui"
+            message = exc.format_message()
+            message = message[:1].lower() + message[1:]
+            CliError(f"{message.rstrip('.')} (see {where} --help)").show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.ClickException as exc:
+            if not standalone:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            if not standalone:
+                raise
+            click.echo("jobtui: aborted", err=True)
+            sys.exit(1)
+        if not standalone:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

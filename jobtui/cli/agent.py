@@ -37,13 +37,14 @@ def agent(settings: Settings, burst: bool, lease: str | None, queues: tuple[str,
     import dataclasses
 
     from jobtui import engine
-
     from jobtui.config import BOUNDS, check_lease
 
     low, high, _ = BOUNDS["lease"]
     lease_seconds = engine.rules.number(lease, "lease", minimum=low, maximum=high)
     if lease_seconds is not None:
         check_lease(lease_seconds, settings.heartbeat)
+    if name is not None:
+        name = engine.rules.agent_name(name)
     if jobs_dir is not None:
         settings = dataclasses.replace(settings, jobs=jobs_dir)
     engine.close_thread_connection()  # checked the URL and the schema; the agent opens its own

@@ -8,6 +8,7 @@ locked". PostgreSQL is for agents on several hosts.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -20,6 +21,7 @@ from jobtui.errors import UserError
 database = peewee.DatabaseProxy()
 """The database every model is bound to; :func:`connect` initialises it."""
 
+SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")  # a PostgreSQL schema jobtui creates and uses
 BUSY_TIMEOUT = 60.0  # seconds a SQLite writer waits for the lock before giving up
 
 SQLITE_PRAGMAS = {
@@ -42,9 +44,12 @@ class _SchemaPostgres(peewee.PostgresqlDatabase):
     def _connect(self):
         conn = super()._connect()
         if self._schema:
+            from psycopg import sql  # loaded with the driver, which this class needs anyway
+
+            name = sql.Identifier(self._schema)
             with conn.cursor() as cursor:
-                cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
-                cursor.execute(f'SET search_path TO "{self._schema}"')
+                cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
+                cursor.execute(sql.SQL("SET search_path TO {}").format(name))
         return conn
 
 
@@ -58,7 +63,11 @@ def open_database(url: str) -> peewee.Database:
     Raises:
         UserError: the URL is not one jobtui understands.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a bad port or IPv6 address is refused here, in one line)
+    except ValueError as exc:
+        raise UserError(f"database URL {redact(url)!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         path = unquote(parts.path)
@@ -79,8 +88,11 @@ def open_database(url: str) -> peewee.Database:
             import psycopg  # noqa: F401
         except ImportError:
             raise UserError("PostgreSQL needs the postgres extra: pip install 'jobtui[postgres]'") from None
-        query = dict(parse_qsl(parts.query))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         schema = query.pop("schema", None)
+        if schema is not None and not SCHEMA_RE.match(schema):
+            raise UserError(f"database URL {redact(url)!r}: schema {schema!r}: use letters, digits and '_', "
+                            "not starting with a digit (at most 63)")
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise UserError(f"database URL {url!r}: no database name")

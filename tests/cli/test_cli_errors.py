@@ -194,3 +194,74 @@ def test_settings_out_of_range_are_one_line_naming_the_key(cli, isolated_env, mo
     result = cli("job", "list")
     assert result.exit_code == 2, result.output
     assert expected in one_error_line(result)
+
+
+def test_a_usage_error_is_one_line(cli) -> None:
+    result = cli("job", "add", db=False)
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert line.startswith("jobtui: error: missing argument 'NAME' (see ") and line.endswith(" job add --help)")
+    result = cli("runs", "--no-such-flag", db=False)
+    assert result.exit_code == 2
+    assert "no such option '--no-such-flag'" in one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("job", "add", "a", "--cmd", OK, "--params-json", "[" * 100_000), "parameters: nested too deeply"),
+        (("job", "add", "a", "--cmd", OK, "--params-json", '{"a": ' * 100_000), "parameters: nested too deeply"),
+        (("runs", "--db", "postgresql://[::1/db"), "database URL 'postgresql://[::1/db': Invalid IPv6 URL"),
+        (("job", "import", "/dev/zero"), "/dev/zero: not a regular file"),
+    ],
+)
+def test_input_that_once_crashed_or_hung_gets_one_line(cli, args: tuple[str, ...], expected: str) -> None:
+    result = cli(*args, db=args[0] != "runs")
+    assert result.exit_code == 2, result.output
+    assert expected in one_error_line(result)
+
+
+def test_a_fifo_is_refused_not_waited_on(cli, tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "jobs.toml"
+    os.mkfifo(fifo)
+    result = cli("job", "import", str(fifo))
+    assert result.exit_code == 2
+    assert f"{fifo}: not a regular file" in one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[[job]]\nname = "a"\ncommand = "true"\nreport_to = 5\n', "report_to: expected a list of texts"),
+        ('[[job]]\nname = "a"\ncommand = "true"\ntriggers = [1, [2]]\n', "triggers: expected a list of texts"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("a = 1\n\udcff", "not UTF-8 text"),
+    ],
+)
+def test_a_hostile_job_file_gets_one_line(cli, tmp_path, text: str, expected: str) -> None:
+    path = tmp_path / "jobs.toml"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    result = cli("job", "import", str(path))
+    assert result.exit_code == 2, result.output
+    assert expected in one_error_line(result)
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(cli, isolated_env) -> None:
+    config = isolated_env / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xff\xfe lease = 3\n")
+    result = cli("job", "list")
+    assert result.exit_code == 2
+    assert "config.toml: not UTF-8 text" in one_error_line(result)
+
+
+def test_an_smtp_port_out_of_range_is_one_line(db) -> None:
+    from jobtui.engine.agent.reports import smtp_config
+    from jobtui.errors import UserError
+
+    db.config_file.parent.mkdir(parents=True, exist_ok=True)
+    db.config_file.write_text('[smtp]\nhost = "mail"\nport = 99999\n')
+    with pytest.raises(UserError, match=r"\[smtp\] port 99999: must be between 1 and 65535"):
+        smtp_config(db)

@@ -81,3 +81,20 @@ def test_an_agent_loads_the_job_files_folder(db_url: str, tmp_path: Path, agent_
     agent_procs.run_burst(db_url, jobs=str(jobs_dir))
     engine.open_store(db_url)
     assert engine.get_job("from-file").command == ok
+
+
+def test_the_agents_own_log_is_inert(db, agent_procs, tmp_path: Path) -> None:
+    """A problem names a file whose name holds an escape sequence: the agent's log shows it, inert."""
+    jobs_dir = tmp_path / "jobs"
+    jobs_dir.mkdir()
+    (jobs_dir / "evil\x1b]0;pwned\x07.toml").write_text("[[job]\nbroken")
+    proc = agent_procs.run_burst(db.db_url, jobs=str(jobs_dir))
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    assert "evil\\x1b]0;pwned\\x07.toml" in proc.stderr
+
+
+def test_an_agent_name_with_control_characters_is_refused(db, agent_procs) -> None:
+    proc = agent_procs.start(db.db_url, name="bad\x1b[2Jname", burst=True)
+    assert proc.wait() == 2
+    assert proc.stderr.strip().splitlines() == [
+        "jobtui: error: agent name 'bad\\x1b[2Jname': control characters are not allowed"]

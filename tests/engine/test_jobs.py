@@ -313,3 +313,15 @@ def test_operator_changes_are_audited(db) -> None:
     assert actions == [("job.add", "audited", "tester@test"), ("job.edit", "audited", "tester@test"),
                        ("job.remove", "audited", "tester@test")]
     assert database.in_transaction() is False
+
+
+def test_an_export_is_inert_on_a_terminal_and_reads_back_the_same(db) -> None:
+    """C1 controls and a bidi override in a description are escaped in the TOML, not written raw."""
+    import tomllib
+
+    hostile = "c1\x9b2J bidi\u202eevil sep\u2028 bom\ufeff esc\x1b"
+    engine.add_job("nasty", OK, description=hostile)
+    text = engine.export_jobs()
+    assert all(ch not in text for ch in "\x9b\u202e\u2028\ufeff\x1b")
+    assert "\\u009b" in text and "\\u202e" in text
+    assert tomllib.loads(text)["job"][0]["description"] == hostile

@@ -117,3 +117,11 @@ def test_postgres_unreachable_server_is_a_user_error() -> None:
         connect(url)
     assert "cannot open database" in str(info.value)
     assert "pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("schema", ['x"; DROP TABLE job; --', "1abc", "", "a" * 64, "a-b"])
+def test_a_postgres_schema_name_is_an_identifier_or_refused(schema: str) -> None:
+    """The schema is put in SQL as an identifier: anything else is refused before any connection."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(UserError, match="schema"):
+        open_database(f"postgresql://u@127.0.0.1:1/db?schema={schema}")

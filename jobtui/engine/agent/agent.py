@@ -43,6 +43,7 @@ from jobtui.engine.session import close_thread_connection, open_store
 from jobtui.engine.triggers.files import FileWatcher
 from jobtui.store import Agent as AgentRow
 from jobtui.store import Queue, Run, database
+from jobtui.text import Tabs, inert
 
 log = logging.getLogger("jobtui.agent")
 
@@ -314,6 +315,13 @@ class Agent:
         self._after_lost(registry.recover_gone(self.host, now, besides=self.name) + store_ops.reap_lost(now))
 
 
+class InertFormatter(logging.Formatter):
+    """The agent's log lines, inert: a file, job or agent name with an escape sequence cannot reach a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(inert(line, tabs=Tabs.KEEP) for line in super().format(record).split("\n"))
+
+
 def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = None,
               queues: Sequence[str] = (), name: str | None = None) -> int:
     """Run an agent in this process until SIGTERM/SIGINT (or, with ``burst``, until idle).
@@ -321,7 +329,9 @@ def run_agent(settings: Settings, *, burst: bool = False, lease: float | None = 
     Returns:
         The process exit status.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(InertFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     agent = Agent(settings, burst=burst, lease=lease, queues=queues, name=name)
 
     def on_signal(signum: int, _frame) -> None:

@@ -34,7 +34,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -42,6 +41,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from jobtui.config import read_toml
 from jobtui.engine.agent.processes import kill_group
 from jobtui.engine.core.records import RunView
 from jobtui.engine.core.states import ACTIVE, FAILURES, ReportOn, RunState, Word
@@ -104,15 +104,11 @@ def smtp_config(settings: Any) -> SmtpConfig | None:
     Raises:
         UserError: a malformed table or value.
     """
-    table: dict[str, Any] = {}
     path = Path(settings.config_file)
-    try:
-        with path.open("rb") as handle:
-            table = dict(tomllib.load(handle).get("smtp") or {})
-    except FileNotFoundError:
-        pass
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path}: {exc}") from None
+    table = read_toml(path, missing_ok=True).get("smtp") or {}
+    if not isinstance(table, dict):
+        raise UserError(f"{path}: [smtp]: expected a table")
+    table = dict(table)
     for key in ("host", "port", "tls", "user", "password", "sender"):
         value = os.environ.get(SMTP_ENV + key.upper())
         if value is not None:
@@ -133,6 +129,10 @@ def smtp_config(settings: Any) -> SmtpConfig | None:
         timeout = float(table.get("timeout") or SMTP_TIMEOUT)
     except (TypeError, ValueError):
         raise UserError(f"{path}: [smtp] port and timeout must be numbers") from None
+    if not 1 <= port <= 65535:
+        raise UserError(f"{path}: [smtp] port {port}: must be between 1 and 65535")
+    if not 0 < timeout <= 3600:  # also refuses NaN
+        raise UserError(f"{path}: [smtp] timeout {timeout:g}: must be more than 0 and at most 3600 seconds")
     sender = str(table.get("sender") or f"jobtui@{socket.gethostname()}")
     return SmtpConfig(host, port, tls, table.get("user") or None, table.get("password") or None, sender, timeout)
 

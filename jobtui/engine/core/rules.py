@@ -97,6 +97,18 @@ def queue_name(name: Any) -> str:
     return text
 
 
+def agent_name(name: Any) -> str:
+    """An agent's name: 1 to 255 printable characters (it shows in every agent list and log)."""
+    text = str(name).strip()
+    if not text:
+        raise UserError("agent name: empty", "name")
+    if len(text) > 255:
+        raise UserError(f"agent name: {len(text)} characters, at most 255", "name")
+    if not text.isprintable():
+        raise UserError(f"agent name {text!r}: control characters are not allowed", "name")
+    return text
+
+
 def event_name(event: Any) -> str:
     """An event name: 1 to 255 printable characters, surrounding spaces dropped."""
     text = str(event).strip()
@@ -186,6 +198,8 @@ def params(value: Any) -> dict[str, str]:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise UserError(f"parameters: not valid JSON ({exc.msg} at column {exc.colno})", "params") from None
+        except RecursionError:
+            raise UserError("parameters: nested too deeply", "params") from None
         if not isinstance(value, dict):
             raise UserError("parameters: expected a JSON object like {\"key\": \"value\"}", "params")
     if isinstance(value, (list, tuple)):

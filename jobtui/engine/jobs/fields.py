@@ -134,9 +134,12 @@ def _strings(key: str) -> Callable[[Any], str]:
     def clean(value: Any) -> str:
         if value is None or value == "":
             return "[]"
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+            raise UserError(f"{key}: expected a list of texts", key)
         out = []
-        for item in [value] if isinstance(value, str) else list(value):
-            text = str(item).strip()
+        for item in items:
+            text = item.strip()
             if not text:
                 raise UserError(f"{key}: empty entry", key)
             out.append(text)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import tomllib
+import re
 from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from jobtui.config import read_toml
 from jobtui.engine.core import rules
 from jobtui.engine.core.records import JobView
 from jobtui.engine.jobs.crud import add_job
 from jobtui.engine.jobs.fields import DEFAULTS, EDITABLE, clean_fields
 from jobtui.errors import UserError
 from jobtui.store import Job, database
+from jobtui.text import UNSAFE
 
 TOML_KEYS = ("name", *EDITABLE, "cron")
 ALWAYS_EXPORTED = ("queue", "log_level")
@@ -26,14 +28,7 @@ def load_toml(path: Path) -> list[dict[str, Any]]:
     Raises:
         UserError: unreadable, malformed or invalid, naming the file (and line).
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: {exc}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
+    data = read_toml(path)
     jobs = data.get("job", [])
     if not isinstance(jobs, list) or not all(isinstance(j, dict) for j in jobs):
         raise UserError(f"{path}: expected [[job]] tables")
@@ -115,7 +110,15 @@ def export_jobs(names: Iterable[str] | None = None) -> str:
             if value is not None and (key in ALWAYS_EXPORTED or value != _toml_default(key)):
                 table["cron" if key == "schedules" else key] = value
         tables.append(table)
-    return tomli_w.dumps({"job": tables})
+    # tomli_w escapes C0 controls only: the rest of what could move or reorder a
+    # terminal (C1, bidi, separators) becomes a TOML \uXXXX escape too, read back the same
+    # (tomli_w's own output holds no C0 control but the newlines between statements)
+    return UNSAFE.sub(_toml_escape, tomli_w.dumps({"job": tables}))
+
+
+def _toml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if char == "\n" else f"\\u{ord(char):04x}"
 
 
 def _toml_default(key: str) -> Any:
