@@ -134,3 +134,20 @@ def test_logs_follow_prints_lines_until_the_run_ends(jobtui_proc, agent_proc) ->
     assert shown == ["[warning] a warning line", "[error] an error line"]
     everything = jobtui_proc("logs", levels_id).stdout.splitlines()
     assert "! a stderr line" in everything and "[verbose] a verbose line" in everything
+
+
+def test_feedback_shows_while_the_run_goes_on(cli, agent_proc, tmp_path) -> None:
+    """``::feedback::`` says where a long run is: the queue shows it before the run ends."""
+    from tests.support import wait_for, write_script
+
+    slow = write_script(tmp_path, "halfway.sh", 'echo "::feedback::half way there"\nsleep 30\n')
+    cli("job", "add", "long", "--cmd", slow)
+    run_id = int(cli("run", "long").stdout)
+
+    def shown() -> dict | None:
+        rows = json.loads(cli("queue", "--json").stdout)
+        return next((r for r in rows if r["id"] == run_id and r["feedback"]), None)
+
+    row = wait_for(shown, message="the feedback of the running run")
+    assert (row["status"], row["feedback"]) == ("running", "half way there")
+    cli("cancel", str(run_id))

@@ -91,7 +91,7 @@ def start_run(job: str, *, started: float, lines: Lines = (), progress: int | No
     claim(run.id, started, agent)
     cap = capture(lines)
     claims.sync(run.id, agent, cap.take(final=True), log_lines=cap.stored_lines, log_bytes=cap.stored_bytes,
-                progress=progress, warnings=0, pid=None, lease=LEASE, now=started)
+                progress=progress, warnings=0, pid=None, lease=LEASE, now=started, feedback=cap.captured.feedback)
     return run.id
 
 
@@ -162,7 +162,7 @@ def seed(*, agents: bool = True, nasty: bool = False) -> dict[str, Any]:
 
     # the queue: one running with reported progress, one with an ETA from past runs, three waiting
     ids["running"] = start_run("batch-import", started=ago(seconds=42), progress=35, command="2025-03",
-                               lines=[f"batch {i}/60 done" for i in range(1, 22)])
+                               lines=[*(f"batch {i}/60 done" for i in range(1, 22)), "::feedback::21 of 60 batches"])
     ids["running_eta"] = start_run("disk-check", started=ago(seconds=3), agent="agent-2@build")
     ids["queued"] = [queue_at("backup-db", ago(minutes=2), command="incremental").id,
                      queue_at("sync-remote", ago(minutes=1)).id,

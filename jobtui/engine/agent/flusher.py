@@ -59,7 +59,7 @@ class Flusher:
         def sync(chunks: list[PendingChunk], capture: LogCapture, pid: int) -> SyncReply:
             stats = {"log_lines": capture.stored_lines, "log_bytes": capture.stored_bytes,
                      "progress": capture.captured.progress, "warnings": capture.captured.warnings,
-                     "pid": pid}
+                     "feedback": capture.captured.feedback, "pid": pid}
             self.submit(run_id, chunks, stats)
             return self._replies.get(run_id, SyncReply())
 

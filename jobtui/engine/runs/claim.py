@@ -120,18 +120,18 @@ def release(run_id: int, agent: str) -> bool:
 
 
 def sync(run_id: int, agent: str, chunks: list[PendingChunk], *, log_lines: int, log_bytes: int,
-         progress: int | None, warnings: int, pid: int | None, lease: float,
-         now: float) -> tuple[bool, bool]:
-    """Store new log lines and progress, extend the lease, and read the cancel flag.
+         progress: int | None, warnings: int, pid: int | None, lease: float, now: float,
+         feedback: str | None = None) -> tuple[bool, bool]:
+    """Store new log lines, progress and feedback, extend the lease, and read the cancel flag.
 
     Returns:
         (whether the agent still owns the run, whether a cancel was requested)
     """
     with database.atomic():
         cursor = _execute(
-            "UPDATE run SET log_lines = ?, log_bytes = ?, progress = ?, pid = ?, warnings = ?, "
+            "UPDATE run SET log_lines = ?, log_bytes = ?, progress = ?, pid = ?, warnings = ?, feedback = ?, "
             "lease_until = ? WHERE id = ? AND agent = ? AND status = 'running' RETURNING cancel_requested",
-            (log_lines, log_bytes, progress, pid, warnings, now + lease, run_id, agent))
+            (log_lines, log_bytes, progress, pid, warnings, feedback, now + lease, run_id, agent))
         row = cursor.fetchone()
         if row is None:
             return False, False

@@ -46,9 +46,9 @@ class QueueTable(RecordTable[RunView]):
         Column("progress", "progress", 18),  # bar, space, "~12m30s"
         Column("queue", "queue", 10),  # a name and the paused mark
         Column("prio", "prio", 4),
+        Column("feedback", "feedback", 24, flex=True),  # where a run is: before what a wide terminal adds
         Column("command", "command", 16),
         Column("queued", "queued", 8),
-        Column("feedback", "feedback", 30, flex=True),
     )
     STATUSES = ("queued", "running")
 
@@ -96,7 +96,7 @@ class QueueTable(RecordTable[RunView]):
             progress_cell(record, ctx),
             (queue_text, "warning" if queue is not None and queue.paused else ""),
             (prio, ""),
+            (inert(record.feedback), ""),
             (inert(record.command), ""),
             (age(record.queued_at, ctx.now), "muted"),
-            (inert(record.feedback), ""),
         )
