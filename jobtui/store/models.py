@@ -143,6 +143,7 @@ Run.add_index(Run.index(Run.lane, Run.urgent_at, Run.priority.desc(), Run.id,
 Run.add_index(Run.index(Run.queue, Run.lease_until, where=(Run.status == "running"), name="run_running"))
 Run.add_index(Run.index(Run.finished_at, where=Run.status.in_(EXECUTED_STATES), name="run_executed"))
 Run.add_index(Run.index(Run.finished_at, where=Run.status.in_(FAILED_STATES), name="run_failed"))
+Run.add_index(Run.index(Run.retry_of, where=Run.retry_of.is_null(False), name="run_retry_of"))
 
 
 class LogChunk(BaseModel):

@@ -25,7 +25,10 @@ def _version_2(migrator: SchemaMigrator) -> None:
     """Version 2: run ids are never handed out twice; agents record their beat and their process space."""
     migrate(migrator.add_column("agent", "heartbeat", Agent.heartbeat),
             migrator.add_column("agent", "space", Agent.space))
-    _run_ids_never_reused(migrator)
+    _run_ids_never_reused(migrator)  # SQLite: the rebuild creates every index of the run table
+    if backend_of(migrator.database).postgres:
+        migrator.database.execute_sql(
+            'CREATE INDEX IF NOT EXISTS "run_retry_of" ON "run" ("retry_of") WHERE "retry_of" IS NOT NULL')
 
 
 def _run_ids_never_reused(migrator: SchemaMigrator) -> None:

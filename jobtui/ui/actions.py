@@ -63,6 +63,7 @@ class Actions(Screen):
             Op.QUEUE_INTERVAL: self.queue_interval, Op.QUEUE_PAUSE: self.queue_pause,
             Op.AGENT_PAUSE: self.agent_pause, Op.AGENT_DRAIN: self.agent_drain, Op.AGENT_LOG: self.agent_log,
             Op.START_AGENT: self.start_agent, Op.FORGET_AGENTS: self.forget_agents,
+            Op.MARK_ALL_READ: self.mark_all_read,
         }  # fmt: skip
 
     # --- plumbing -------------------------------------------------------------------
@@ -293,6 +294,11 @@ class Actions(Screen):
             _question(f"Clear {plural(len(ended), 'agent')} that no longer run ({inert(names)}) from the list?"),
             lambda: self.engine_call(engine.forget_agents, lambda n: f"cleared {plural(n, 'agent')}"),
             yes="Clear")
+
+    def mark_all_read(self, table: RecordTable[Any], records: Sequence[RunView]) -> None:
+        states = [RunState(s) for s in table.STATUSES]
+        self.engine_call(lambda: engine.mark_all_seen(states),
+                         lambda n: f"marked {plural(n, 'log')} read" if n else "every log was read already")
 
     def agent_log(self, table: RecordTable[Any], records: Sequence[AgentView]) -> None:
         agent = records[0]

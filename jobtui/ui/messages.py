@@ -61,6 +61,7 @@ class Op(str, Enum):
     AGENT_LOG = "agent_log"
     START_AGENT = "start_agent"
     FORGET_AGENTS = "forget_agents"
+    MARK_ALL_READ = "mark_all_read"
 
     def __str__(self) -> str:
         return self.value
@@ -72,7 +73,7 @@ class Op(str, Enum):
 
 
 _WITHOUT_RECORDS = frozenset({Op.ADD_JOB, Op.CLEANUP, Op.QUEUE_INTERVAL, Op.QUEUE_PAUSE, Op.AGENT_PAUSE,
-                              Op.START_AGENT, Op.FORGET_AGENTS})
+                              Op.START_AGENT, Op.FORGET_AGENTS, Op.MARK_ALL_READ})
 
 
 # --- the app ------------------------------------------------------------------------

@@ -51,9 +51,9 @@ def queries_of(call) -> tuple[int, object]:
 
 LISTINGS = {  # name: (call, most queries it may make)
     "queue_page": (lambda: engine.queue_page(limit=1000), 2),  # the count, the page
-    "failed_page": (lambda: engine.failed_page(limit=1000), 2),
+    "failed_page": (lambda: engine.failed_page(limit=1000), 3),  # + the retries of the failed rows
     "executed_page": (lambda: engine.executed_page(limit=1000), 2),
-    "runs_page": (lambda: engine.runs_page(limit=1000), 2),
+    "runs_page": (lambda: engine.runs_page(limit=1000), 3),  # + the retries of the failed rows
     "jobs_page": (lambda: engine.jobs_page(limit=1000), 5),  # + latest runs, durations, missed fires
     "tab_counts": (engine.tab_counts, 3),
     "queues": (engine.queues, 2),

@@ -385,3 +385,37 @@ def test_the_id_of_a_deleted_newest_run_is_never_handed_out_again(store) -> None
     engine.remove([newest])
     again = engine.enqueue("once").id
     assert again > newest > first
+
+
+def test_a_second_retry_of_a_run_whose_retry_waits_is_refused(db) -> None:
+    """``r`` twice queued two retries of one run; the second now says which run already retries it."""
+    engine.add_job("twice", OK)
+    failed = engine.enqueue("twice").id
+    engine.cancel([failed])
+    first = engine.retry([failed])[0]
+    with pytest.raises(UserError, match=rf"run #{failed} is already retried by #{first.id} \(queued\)"):
+        engine.retry([failed])
+    assert engine.queue_page().total == 1
+    engine.cancel([first.id])  # that retry ended: the run may be retried again
+    assert engine.retry([failed])[0].retry_of == failed
+
+
+def test_a_failed_run_says_which_run_retried_it_and_how_that_ended(db) -> None:
+    engine.add_job("again", OK)
+    failed = engine.enqueue("again").id
+    engine.cancel([failed])
+    retry = engine.retry([failed])[0]
+    row = engine.failed_page().rows[0]
+    assert (row.id, row.retried_by, row.retry_status) == (failed, retry.id, RunState.QUEUED)
+    assert row.to_json()["retried_by"] == retry.id
+
+
+def test_mark_all_read_clears_every_unread_mark_of_a_tab(db) -> None:
+    from jobtui.store import Run
+
+    engine.add_job("noisy", OK)
+    ids = [engine.enqueue("noisy").id for _ in range(5)]
+    engine.cancel(ids)
+    Run.update(log_lines=3).execute()
+    assert engine.mark_all_seen(engine.UNSUCCESSFUL) == 5
+    assert all(r.log_seen for r in engine.failed_page().rows)

@@ -450,3 +450,46 @@ async def test_agent_pause_drain_and_log(app, seeded: dict[str, Any]) -> None:
         await pilot.press("l")
         await settle(pilot)
         assert isinstance(app.screen, LogScreen) and app.screen.run_id == seeded["running"]
+
+
+async def test_a_failed_run_says_it_was_retried_and_is_not_retried_twice(app, seeded: dict[str, Any]) -> None:
+    failed = seeded["failed"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        tbl = await goto(pilot, "4", str(failed))
+        await pilot.press("r")
+        await settle(pilot)
+        retry = engine.runs_page(job=engine.get_run(failed).job).rows[0]
+        assert retry.retry_of == failed
+        assert str(tbl.get_cell(str(failed), "feedback")).startswith(f"retried as #{retry.id} (queued) · ")
+        tbl.move_cursor(row=tbl.get_row_index(str(failed)))
+        await pilot.press("r")
+        await settle(pilot)
+        assert f"run #{failed} is already retried by #{retry.id}" in str(list(app._notifications)[-1].message)
+        assert [r.retry_of for r in engine.queue_page().rows].count(failed) == 1
+
+
+async def test_mark_all_read_on_a_tab_of_finished_runs(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        tbl = await goto(pilot, "4")
+        assert any(str(tbl.get_cell(key, "unread")) == "●" for key in tbl.row_keys)
+        await pilot.press("M")
+        await settle(pilot)
+        assert all(str(tbl.get_cell(key, "unread")) == "" for key in tbl.row_keys)
+        assert all(r.log_seen for r in engine.failed_page().rows)
+
+
+async def test_space_marks_executed_runs_for_a_bulk_delete(app, seeded: dict[str, Any]) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        tbl = await goto(pilot, "3")
+        first, second = tbl.row_keys[:2]
+        await pilot.press("space", "space")
+        await settle(pilot)
+        assert tbl.marked == {first, second}
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        for key in (first, second):
+            with pytest.raises(NotFound):
+                engine.get_run(int(key))

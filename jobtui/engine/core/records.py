@@ -83,6 +83,10 @@ class RunView:
     not_before: datetime | None = None
     cancel_requested: bool = False
     """A cancel was asked; the agent has not acted on it yet."""
+    retried_by: int | None = None
+    """The newest run that retries this one (listings of finished runs say it)."""
+    retry_status: RunState | None = None
+    """How that retry stands."""
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunView:
@@ -145,6 +149,7 @@ class RunView:
             "warnings": self.warnings,
             "log_lines": self.log_lines,
             "duration": self.duration,
+            "retried_by": self.retried_by,
         }
 
 

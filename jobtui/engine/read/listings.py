@@ -6,6 +6,7 @@ query per row. Records come back frozen, ready to cross threads.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import operator
@@ -129,7 +130,20 @@ def runs_page(states: Iterable[RunState | str] | None = None, *, job: str | None
     total = Run.select(peewee.fn.COUNT(peewee.SQL("*"))).where(where).scalar() or 0
     order = RUN_SORTS.get(sort, RUN_SORTS["newest"])
     rows = Run.select().where(where).order_by(*order).offset(max(0, int(offset))).limit(limit).dicts()
-    return Page(tuple(RunView.from_row(r) for r in rows), total, offset)
+    return Page(_with_retries([RunView.from_row(r) for r in rows]), total, offset)
+
+
+def _with_retries(views: list[RunView]) -> tuple[RunView, ...]:
+    """The page, each failed run with the newest run that retries it (one query, on the retry index)."""
+    failed = [v.id for v in views if v.status in UNSUCCESSFUL]
+    if not failed:
+        return tuple(views)
+    newest: dict[int, tuple[int, str]] = {}
+    for retry_of, run_id, status in (Run.select(Run.retry_of, Run.id, Run.status)
+                                     .where(Run.retry_of.in_(failed)).order_by(Run.id).tuples()):
+        newest[retry_of] = (run_id, status)
+    return tuple(dataclasses.replace(v, retried_by=newest[v.id][0], retry_status=RunState(newest[v.id][1]))
+                 if v.id in newest else v for v in views)
 
 
 def executed_page(**kwargs: Any) -> Page[RunView]:

@@ -13,7 +13,7 @@ from jobtui.clock import utc_now
 from jobtui.engine import audit
 from jobtui.engine.core import rules
 from jobtui.engine.core.records import RunView
-from jobtui.engine.core.states import TERMINAL, RunState, Trigger
+from jobtui.engine.core.states import ACTIVE, TERMINAL, RunState, Trigger
 from jobtui.engine.jobs.crud import get_job_row
 from jobtui.engine.read.listings import get_run
 from jobtui.errors import NotFound, UserError
@@ -144,6 +144,10 @@ def retry(run_ids: int | str | Iterable[int | str]) -> list[RunView]:
             job = Job.get_or_none(Job.id == run.job_id) if run.job_id else None
             if job is None:
                 raise UserError(f"run #{run_id}: its job {run.job_name!r} was removed")
+            waiting = Run.select(Run.id, Run.status).where(
+                (Run.retry_of == run.id) & Run.status.in_([s.value for s in ACTIVE])).first()
+            if waiting is not None:
+                raise UserError(f"run #{run_id} is already retried by #{waiting.id} ({waiting.status})")
             new_ids.append(new_run(job, command=run.command, params=json.loads(run.params),
                                    priority=run.priority, trigger=Trigger.RETRY,
                                    retry_of=run.id, attempt=run.attempt + 1))
@@ -194,6 +198,16 @@ def cancel(run_ids: int | str | Iterable[int | str]) -> list[RunView]:
                 raise UserError(f"run #{run_id} is already {state}")
             audit.record("run.cancel", f"#{run_id}")
     return [get_run(i) for i in ids]
+
+
+def mark_all_seen(states: Iterable[RunState]) -> int:
+    """Clear the unread-log mark of every run in these states (a tab's "mark all read").
+
+    Returns:
+        How many runs had one.
+    """
+    return Run.update(log_seen=True).where(
+        Run.status.in_([RunState(s).value for s in states]) & (Run.log_seen == False)).execute()  # noqa: E712
 
 
 def mark_seen(run_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 
 from jobtui.engine import RUN_SORT_KEYS, RunView
 from jobtui.text import age, duration, inert
@@ -23,13 +23,26 @@ def unread_cell(run: RunView) -> Cell:
     return ("●", "unread") if not run.log_seen and run.log_lines else ("", "")
 
 
+def finished_run_keys(tab: str) -> list[Binding]:
+    """Keys every tab of finished runs has: mark a row, unmark all, mark every log read."""
+    return [
+        Binding("space", "toggle_mark", "Mark", id=f"{tab}.mark",
+                tooltip="Mark or unmark the run (✱), then go to the next"),
+        Binding("u", "clear_marks", "Unmark all", id=f"{tab}.unmark", show=False, tooltip="Unmark every run"),
+        op("M", Op.MARK_ALL_READ, "All read", f"{tab}.read", show=False,
+           help="Mark the log of every run of the tab read (● goes)"),
+    ]
+
+
 class ExecutedTable(RecordTable[RunView]):
     """Runs that succeeded, with or without warnings."""
 
     tab = Tab.EXECUTED
     title = "Executed"
+    MARKABLE = True
     COLUMNS = (
         Column("status", "status", 9),
+        Column("mark", "✱", 1),
         Column("unread", "✉", 1),
         Column("id", "run", 6),
         Column("job", "job", 16),
@@ -43,9 +56,11 @@ class ExecutedTable(RecordTable[RunView]):
     STATUSES = ("succeeded", "warning")
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        op("r", Op.RERUN, "Run again", "executed.rerun", help="Queue the run (or every marked run) again"),
+        *finished_run_keys("executed"),
+        op("d", Op.REMOVE_RUNS, "Delete", "executed.remove",
+           help="Delete the run (or every marked run) and its log (confirm)"),
         op("l", Op.RUN_LOG, "Log", "executed.log", help="Show the run's log"),
-        op("r", Op.RERUN, "Run again", "executed.rerun", help="Queue the run again"),
-        op("d", Op.REMOVE_RUNS, "Delete", "executed.remove", help="Delete the run and its log (confirm)"),
         op("C", Op.CLEANUP, "Cleanup", "executed.cleanup", help="Auto-cleanup settings"),
     ]
     """Keys of the Executed tab (``executed.*``)."""
@@ -56,6 +71,7 @@ class ExecutedTable(RecordTable[RunView]):
     def cells_of(self, record: RunView, ctx: RowContext) -> tuple[Cell, ...]:
         return (
             (status_label(record.status), STATUS_CLASS[record.status]),
+            ("", ""),
             unread_cell(record),
             (f"#{record.id}", "muted"),
             (inert(record.job), "accent"),

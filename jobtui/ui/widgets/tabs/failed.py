@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
-from jobtui.engine import RunView
+from jobtui.engine import SUCCESSFUL, RunView
 from jobtui.text import age, duration, inert
-from jobtui.ui.format import STATUS_CLASS, status_label
+from jobtui.ui.format import STATUS_CLASS, STATUS_TEXT, status_label
 from jobtui.ui.messages import Op, Tab
 from jobtui.ui.widgets.table.columns import Column, RowContext, op
 from jobtui.ui.widgets.table.record_table import RecordTable
 from jobtui.ui.widgets.table.rows import Cell
-from jobtui.ui.widgets.tabs.executed import RUN_SORTS, unread_cell
+from jobtui.ui.widgets.tabs.executed import RUN_SORTS, finished_run_keys, unread_cell
+
+
+def feedback_cell(run: RunView) -> Cell:
+    """The feedback, after what became of the run's retry if it has one."""
+    if run.retried_by is None or run.retry_status is None:
+        return (inert(run.feedback), "")
+    said = f"retried as #{run.retried_by} ({STATUS_TEXT[run.retry_status][1]})"
+    return (f"{said} · {inert(run.feedback)}" if run.feedback else said,
+            "muted" if run.retry_status in SUCCESSFUL else "")
 
 
 class FailedTable(RecordTable[RunView]):
@@ -39,9 +48,7 @@ class FailedTable(RecordTable[RunView]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         op("r", Op.RETRY, "Retry", "failed.retry", help="Retry the run (or every marked run)"),
-        Binding("space", "toggle_mark", "Mark", id="failed.mark", tooltip="Mark or unmark the run (✱), then go to the next"),
-        Binding("u", "clear_marks", "Unmark all", id="failed.unmark", show=False,
-                tooltip="Unmark every run"),
+        *finished_run_keys("failed"),
         op("d", Op.REMOVE_RUNS, "Delete", "failed.remove",
            help="Delete the run (or every marked run) permanently (confirm)"),
         op("l", Op.RUN_LOG, "Log", "failed.log", help="Show the run's log"),
@@ -60,7 +67,7 @@ class FailedTable(RecordTable[RunView]):
             (f"#{record.id}", "muted"),
             (inert(record.job), "accent"),
             (age(record.finished_at, ctx.now), ""),
-            (inert(record.feedback), ""),
+            feedback_cell(record),
             ("" if record.exit_code is None else str(record.exit_code), "muted"),
             (duration(record.duration), ""),
             (str(record.attempt), "muted"),
