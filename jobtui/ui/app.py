@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
 
 from jobtui import engine
 from jobtui.config import DEBUG_ENV, Settings, redact
@@ -65,8 +66,11 @@ class JobtuiApp(App[None]):
     """Global keys live on the main screen, so a popup never quits the app by accident."""
 
     def __init__(self, settings: Settings, *, start_agent: bool = True,
-                 refresh_interval: float = REFRESH_INTERVAL, theme: str = THEME) -> None:
-        super().__init__()
+                 refresh_interval: float = REFRESH_INTERVAL) -> None:
+        # ansi_color=True from the start: Textual picks its NO_COLOR filter in __init__, before
+        # on_mount sets the theme, and for a non-ANSI theme that filter turns the ANSI
+        # "default" colour into black, on black (no-color.org asks for no colour, not none visible).
+        super().__init__(ansi_color=BUILTIN_THEMES[THEME].ansi)
         self.settings = settings
         """Where the database is, and the key remapping."""
         self.start_agent = start_agent
@@ -76,7 +80,6 @@ class JobtuiApp(App[None]):
         """Binding id to key, from the config file's ``[keys]`` table."""
         self.connected = False
         self.main_screen = MainScreen(db_label(settings), refresh_interval)
-        self._theme_name = theme
         self.crash_report: str | None = None
         """What to tell the operator once the terminal is restored, after a bug stopped the app."""
 
@@ -108,7 +111,7 @@ class JobtuiApp(App[None]):
         ]
 
     def on_mount(self) -> None:
-        self.theme = self._theme_name
+        self.theme = THEME
         if self.keymap:
             self.set_keymap(self.keymap)
         self._connect()
