@@ -14,6 +14,7 @@ from jobtui.engine import audit
 from jobtui.engine.core import rules
 from jobtui.engine.core.records import CleanupPolicy, CleanupReport
 from jobtui.engine.core.states import TERMINAL, RunState
+from jobtui.engine.jobs.last_run import remember_last_runs
 from jobtui.store import LogChunk, Run, Setting, database
 
 KEY_PREFIX = "cleanup."
@@ -92,6 +93,7 @@ def cleanup() -> CleanupReport:
         for start in range(0, len(doomed), BATCH):
             batch = doomed[start:start + BATCH]
             with database.atomic():
+                remember_last_runs(batch)
                 chunks += LogChunk.delete().where(LogChunk.run.in_(batch)).execute()
                 deleted = Run.delete().where(Run.id.in_(batch) & (Run.status == policy.state.value)).execute()
             runs += deleted

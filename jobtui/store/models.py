@@ -61,6 +61,12 @@ class Job(BaseModel):
     """The job file this definition was loaded from, if any."""
     created_at = peewee.DoubleField()
     updated_at = peewee.DoubleField()
+    # The newest finished run whose record was deleted (cleanup, remove): the job
+    # still says when it last ran and how, once its runs are gone. A run that exists
+    # and is newer takes precedence (see engine.read.listings).
+    last_run_id = peewee.IntegerField(null=True)
+    last_status = peewee.CharField(max_length=16, null=True)
+    last_run_at = peewee.DoubleField(null=True)
 
 
 class Queue(BaseModel):

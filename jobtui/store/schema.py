@@ -14,9 +14,9 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
-from jobtui.store.models import ALL_MODELS, Agent, Meta, Run
+from jobtui.store.models import ALL_MODELS, Agent, Job, Meta, Run
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes and reads."""
 
 SCHEMA_LOCK_ID = 0x6A6F6274  # "jobt": PostgreSQL advisory lock held while creating tables
@@ -25,10 +25,9 @@ def _version_2(migrator: SchemaMigrator) -> None:
     """Version 2: run ids are never handed out twice; agents record their beat and their process space."""
     migrate(migrator.add_column("agent", "heartbeat", Agent.heartbeat),
             migrator.add_column("agent", "space", Agent.space))
-    _run_ids_never_reused(migrator)  # SQLite: the rebuild creates every index of the run table
-    if backend_of(migrator.database).postgres:
-        migrator.database.execute_sql(
-            'CREATE INDEX IF NOT EXISTS "run_retry_of" ON "run" ("retry_of") WHERE "retry_of" IS NOT NULL')
+    _run_ids_never_reused(migrator)
+    migrator.database.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "run_retry_of" ON "run" ("retry_of") WHERE "retry_of" IS NOT NULL')
 
 
 def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
@@ -37,23 +36,38 @@ def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
     SQLite's own recipe for changing a table: a new table, the rows copied, the
     old one dropped (foreign keys are off meanwhile, see :func:`ensure_schema`,
     so log chunks are not cascaded away), the new one renamed, the indexes made
-    again. The counter starts past every id a run or a retry ever named.
+    again. The new table is the old one's own definition with the key changed, not
+    today's model: later versions add their columns in their own upgrades. The
+    counter starts past every id a run or a retry ever named.
     """
     db = migrator.database
     if backend_of(db).postgres:
         return  # a sequence never goes back
-    columns = ", ".join(f'"{f.column_name}"' for f in Run._meta.sorted_fields)
-    sql, params = db.get_sql_context().sql(Run._schema._create_table(safe=False)).query()
-    db.execute_sql(sql.replace('CREATE TABLE "run"', 'CREATE TABLE "run_v2"', 1), params)
-    db.execute_sql(f'INSERT INTO "run_v2" ({columns}) SELECT {columns} FROM "run"')
+    table, *indexes = [sql for (sql,) in db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'run' AND sql IS NOT NULL ORDER BY type = 'index'")]
+    key = '"id" INTEGER NOT NULL PRIMARY KEY'
+    if key not in table:
+        raise SchemaError("the run table is not as schema version 1 defines it; cannot upgrade it")
+    db.execute_sql(table.replace(key, key + " AUTOINCREMENT", 1)
+                   .replace('CREATE TABLE "run"', 'CREATE TABLE "run_v2"', 1)
+                   .replace('CREATE TABLE IF NOT EXISTS "run"', 'CREATE TABLE "run_v2"', 1))
+    db.execute_sql('INSERT INTO "run_v2" SELECT * FROM "run"')
     db.execute_sql('DROP TABLE "run"')
     db.execute_sql('ALTER TABLE "run_v2" RENAME TO "run"')
-    Run._schema.create_indexes(safe=False)
+    for index in indexes:
+        db.execute_sql(index)
     db.execute_sql("UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT MAX(retry_of) FROM run), 0)) "
                    "WHERE name = 'run'")
 
 
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2}
+def _version_3(migrator: SchemaMigrator) -> None:
+    """Version 3: a job remembers its last run once that run's record is deleted."""
+    migrate(migrator.add_column("job", "last_run_id", Job.last_run_id),
+            migrator.add_column("job", "last_status", Job.last_status),
+            migrator.add_column("job", "last_run_at", Job.last_run_at))
+
+
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3}
 """Version N → the function that upgrades a database from N-1 to N."""
 
 

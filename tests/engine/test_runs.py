@@ -419,3 +419,36 @@ def test_mark_all_read_clears_every_unread_mark_of_a_tab(db) -> None:
     Run.update(log_lines=3).execute()
     assert engine.mark_all_seen(engine.UNSUCCESSFUL) == 5
     assert all(r.log_seen for r in engine.failed_page().rows)
+
+
+def test_a_job_keeps_its_last_run_when_cleanup_deletes_it(store) -> None:
+    """A busy job's runs pushed a rare job's only run out of the "keep 2" policy: it read "never"."""
+    settings = store
+    engine.add_job("rare", OK)
+    engine.add_job("busy", OK)
+    rare = _run_at(settings, T0, "rare", 1)[0]
+    ran = engine.get_run(rare)
+    _run_at(settings, T0 + timedelta(minutes=1), "busy", 3)
+    retention.set_policy(RunState.SUCCEEDED, max_count=2)
+    assert retention.cleanup().runs == 2
+    with pytest.raises(NotFound):
+        engine.get_run(rare)
+    job = engine.get_job("rare")
+    assert (job.last_status, job.last_run_id, job.last_run_at) == (RunState.SUCCEEDED, rare, ran.started_at)
+    assert job.last_seen  # its log went with it: nothing left to read
+    assert [j.name for j in engine.jobs_page(sort="last_run").rows] == ["busy", "rare"]
+    newer = _run_at(settings, T0 + timedelta(minutes=2), "rare", 1)[0]
+    assert engine.get_job("rare").last_run_id == newer  # a run that exists takes over again
+
+
+def test_deleting_a_job_s_newest_runs_by_hand_keeps_when_it_last_ran(db) -> None:
+    engine.add_job("job", OK)
+    clock.set_clock(lambda: T0)
+    done = engine.enqueue("job").id
+    engine.cancel([done])
+    clock.set_clock(lambda: T0 + timedelta(minutes=1))
+    waiting = engine.enqueue("job").id
+    engine.remove([done, waiting])  # the queued one never ran: it is not remembered
+    job = engine.get_job("job")
+    assert (job.last_run_id, job.last_status) == (done, RunState.CANCELLED)
+    assert job.last_run_at == T0

@@ -159,7 +159,8 @@ def test_a_version_1_database_keeps_its_runs_and_never_reuses_an_id_after_the_up
     assert _raw(sqlite_file, "SELECT id FROM run ORDER BY id") == [(1,), (2,), (3,)]
     assert _raw(sqlite_file, "SELECT COUNT(*) FROM log_chunk") == [(3,)], "no chunk was cascaded away"
     indexes = {row[1] for row in _raw(sqlite_file, "PRAGMA index_list(run)")}
-    assert {"run_queued_order", "run_running", "run_executed", "run_failed"} <= indexes
+    assert {"run_queued_order", "run_running", "run_executed", "run_failed", "run_retry_of"} <= indexes
+    assert _raw(sqlite_file, "SELECT last_run_id, last_status, last_run_at FROM job") == [(None, None, None)]
     database.execute_sql("DELETE FROM run WHERE id = 3")  # the newest, as an operator's remove does
     assert database.execute_sql("SELECT COUNT(*) FROM log_chunk").fetchone() == (2,), "its chunks go with it"
     cursor = database.execute_sql(

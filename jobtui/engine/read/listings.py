@@ -274,7 +274,10 @@ def jobs_page(*, text: str | None = None, sort: str = "name", offset: int = 0,
     elif sort == "domain":
         query = query.order_by(Job.domain, Job.name)
     elif sort in ("last_run", "status"):
-        last = Run.select(peewee.fn.MAX(Run.queued_at)).where(Run.job == Job.id)
+        latest = Run.select(peewee.fn.MAX(Run.queued_at)).where(Run.job == Job.id)
+        none_left = peewee.Expression(latest, peewee.OP.IS, None)
+        last = peewee.Case(None, [(Job.last_run_at.is_null(), latest), (none_left, Job.last_run_at),
+                                  (latest > Job.last_run_at, latest)], Job.last_run_at)  # the later of the two
         query = query.order_by(last.desc(nulls="LAST"), Job.name)
     else:
         query = query.order_by(Job.name)
@@ -290,18 +293,27 @@ def _job_views(rows: list[dict[str, Any]]) -> list[JobView]:
     missed = missed_fires([r["name"] for r in scheduled]) if scheduled else {}
     views = []
     for row in rows:
-        last = latest.get(row["name"])
         views.append(JobView.from_row(
             row,
-            last_status=RunState(last["status"]) if last else None,
-            last_run_id=last["id"] if last else None,
-            last_run_at=to_datetime(last["started_at"] or last["queued_at"]) if last else None,
-            last_seen=bool(last["log_seen"]) if last else True,
+            **_last_run(row, latest.get(row["name"])),
             durations=durations.get(row["name"], ()),
             missed=missed.get(row["name"], 0),
             **_schedule_summary(row),
         ))
     return views
+
+
+def _last_run(job: dict[str, Any], run: dict[str, Any] | None) -> dict[str, Any]:
+    """The job's last run: its latest run, unless the job remembers a newer one that was deleted."""
+    at = None if run is None else run["started_at"] or run["queued_at"]
+    remembered = job["last_run_at"]
+    if remembered is not None and (run is None or (run["status"] != RunState.RUNNING.value and remembered > at)):
+        return {"last_status": RunState(job["last_status"]), "last_run_id": job["last_run_id"],
+                "last_run_at": to_datetime(remembered), "last_seen": True}  # its log went with it
+    if run is None:
+        return {}
+    return {"last_status": RunState(run["status"]), "last_run_id": run["id"], "last_run_at": to_datetime(at),
+            "last_seen": bool(run["log_seen"])}
 
 
 def _schedule_summary(row: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from jobtui.engine.core import rules
 from jobtui.engine.core.records import RunView
 from jobtui.engine.core.states import ACTIVE, TERMINAL, RunState, Trigger
 from jobtui.engine.jobs.crud import get_job_row
+from jobtui.engine.jobs.last_run import remember_last_runs
 from jobtui.engine.read.listings import get_run
 from jobtui.errors import NotFound, UserError
 from jobtui.store import Job, Run, database
@@ -171,6 +172,7 @@ def remove(run_ids: int | str | Iterable[int | str]) -> int:
         running = [r.id for r in rows if r.status == RunState.RUNNING]
         if running:
             raise UserError(f"run #{running[0]} is running; cancel it first")
+        remember_last_runs(ids)
         deleted = Run.delete().where(Run.id.in_(ids) & (Run.status != RunState.RUNNING)).execute()
         audit.record("run.remove", ", ".join(f"#{i}" for i in ids))
     return deleted
