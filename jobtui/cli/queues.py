@@ -8,6 +8,7 @@ import click
 
 from jobtui.cli.options import json_option, pass_settings
 from jobtui.cli.output import emit, emit_json, gather, records_json, table, when
+from jobtui.clock import utc_now
 from jobtui.text import inert
 
 if TYPE_CHECKING:
@@ -23,8 +24,10 @@ def queue_list(settings: Settings, queue_name: str | None, as_json: bool) -> Non
     from jobtui import engine
 
     views = gather(lambda offset, limit: engine.queue_page(queue=queue_name, offset=offset, limit=limit))
+    now = utc_now()
+    waits = engine.waiting(views, now)
     if as_json:
-        emit_json(records_json(views))
+        emit_json([{**v.to_json(), "waiting": waits[v.id].to_json(now) if v.id in waits else None} for v in views])
         return
     if not views:
         emit("the queue is empty")
@@ -32,12 +35,12 @@ def queue_list(settings: Settings, queue_name: str | None, as_json: bool) -> Non
     rows = []
     for v in views:
         since = when(v.started_at) if v.started_at else when(v.queued_at)
-        progress = f"{v.progress}%" if v.progress is not None else ""
-        now = " (now)" if v.urgent and v.status == engine.RunState.QUEUED else ""
-        rows.append((v.id, v.job, v.status.value + now, v.priority, v.queue, since, progress,
-                     v.feedback or v.command or ""))
-    emit(table(("ID", "JOB", "STATUS", "PRI", "QUEUE", "SINCE", "PROG", "FEEDBACK/COMMAND"), rows,
-               flex=(1, 4, 7), right=(0, 3, 6)))
+        progress = f" {v.progress}%" if v.progress is not None else ""
+        urgent = " (now)" if v.urgent and v.status == engine.RunState.QUEUED else ""
+        note = waits[v.id].text(now) if v.id in waits else v.feedback or v.command or ""  # as the Queue tab
+        rows.append((v.id, v.job, v.status.value + urgent + progress, v.priority, v.queue, since, note))
+    emit(table(("ID", "JOB", "STATUS", "PRI", "QUEUE", "SINCE", "FEEDBACK/WAITS FOR"), rows,
+               flex=(1, 4, 6), right=(0, 3)))
 
 
 @click.command("queues")

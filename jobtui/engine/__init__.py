@@ -29,6 +29,7 @@ from jobtui.engine.core.records import (
     RunView,
     Schedule,
 )
+from jobtui.engine.core.wait_reasons import Wait, Waiting
 from jobtui.engine.core.states import (
     ACTIVE,
     SUCCESSFUL,
@@ -69,6 +70,7 @@ from jobtui.engine.read.listings import (
     recent_durations,
     runs_page,
 )
+from jobtui.engine.read.wait_reasons import waiting
 from jobtui.engine.read.waiting import wait_for_end
 from jobtui.engine.retention import (
     CLEANUP_EVERY,
@@ -95,16 +97,17 @@ __all__ = [
     "ACTIVE", "AgentState", "AgentView", "CLEANUP_EVERY", "ChangeToken", "CleanupPolicy", "CleanupReport",
     "JOB_DEFAULTS", "JobView", "Level", "LogLine", "LogUpdate", "Misfire", "NotificationView", "NotifyResult",
     "Overlap", "Page", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState", "RunView", "SUCCESSFUL",
-    "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL",
+    "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL", "Wait", "Waiting",
     "add_job", "agents", "cancel", "change_token", "clean_fields", "cleanup", "close_store",
     "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",
     "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow",
     "forget_agents", "get_job", "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count",
-    "line_numbers", "live_agents", "load_toml", "mark_all_seen", "mark_seen", "notifications", "notify", "open_store",
+    "line_numbers", "live_agents", "load_toml", "mark_all_seen", "mark_seen", "notifications", "notify",
+    "open_store",
     "policies", "prepare_demo", "queue_page", "queues", "read_lines", "recent_durations",
     "recover_gone_agents", "remove", "remove_job", "retry", "rules", "run_agent", "runs_page", "search",
     "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
-    "wait_for_end",
+    "wait_for_end", "waiting",
 ]  # fmt: skip
 
 _LAZY = {

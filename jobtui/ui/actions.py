@@ -56,7 +56,8 @@ class Actions(Screen):
         """The operations this screen handles (screens with more extend it)."""
         return {
             Op.ADD_JOB: self.add_job, Op.EDIT_JOB: self.edit_job, Op.REMOVE_JOB: self.remove_job,
-            Op.RUN_JOB: self.run_job, Op.TOGGLE_JOB: self.toggle_job, Op.JOB_LOG: self.job_log,
+            Op.QUEUE_JOB: self.queue_job, Op.RUN_JOB_NOW: self.run_job_now, Op.TOGGLE_JOB: self.toggle_job,
+            Op.JOB_LOG: self.job_log,
             Op.RUN_LOG: self.run_log, Op.REMOVE_RUNS: self.remove_runs, Op.RETRY: self.retry,
             Op.RERUN: self.rerun, Op.CLEANUP: self.cleanup, Op.EXECUTE_NOW: self.execute_now,
             Op.CANCEL: self.cancel, Op.PRIORITY_UP: self.priority_up, Op.PRIORITY_DOWN: self.priority_down,
@@ -143,17 +144,28 @@ class Actions(Screen):
                                      lambda n: f"removed job {name} ({n} queued runs removed)"),
             yes="Remove")
 
-    def run_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
-        name = records[0].name
+    def queue_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+        self._start_job(records[0].name, now=False)
+
+    def run_job_now(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+        self._start_job(records[0].name, now=True)
+
+    def _start_job(self, name: str, *, now: bool) -> None:
+        """Ask for the Command text, then queue a run: behind the others, or next (``now``)."""
+
+        def said(run: RunView) -> str:
+            if now:
+                return f"run #{run.id} of {name} runs next, ahead of queue {run.queue} and its interval"
+            return f"queued run #{run.id} of {name} in queue {run.queue}"
 
         def answered(command: str | None) -> None:
             if command is not None:
-                self.engine_call(lambda: engine.enqueue(name, command=command),
-                                 lambda run: f"queued run #{run.id} of {name}")
+                self.engine_call(lambda: engine.enqueue(name, command=command, now_=now), said)
 
+        verb = "run next" if now else "queue"
         self.app.push_screen(PromptScreen(
-            _question("Run ", inert(name), " now"),
-            hint="Command text the script gets as JOBTUI_COMMAND (may be empty). enter: queue · escape: cancel",
+            _question("Run ", inert(name), " next, ahead of its queue") if now else _question("Queue a run of ", inert(name)),
+            hint=f"Command text the script gets as JOBTUI_COMMAND (may be empty). enter: {verb} · escape: cancel",
             placeholder="command text"), answered)
 
     def toggle_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from textual.message import Message
 
-from jobtui.engine import AgentView, ChangeToken, JobView, LogLine, QueueView, RunView
+from jobtui.engine import AgentView, ChangeToken, JobView, LogLine, QueueView, RunView, Waiting
 
 
 class Tab(str, Enum):
@@ -41,7 +41,8 @@ class Op(str, Enum):
     ADD_JOB = "add_job"
     EDIT_JOB = "edit_job"
     REMOVE_JOB = "remove_job"
-    RUN_JOB = "run_job"
+    QUEUE_JOB = "queue_job"
+    RUN_JOB_NOW = "run_job_now"
     TOGGLE_JOB = "toggle_job"
     JOB_LOG = "job_log"
     JOB_HISTORY = "job_history"
@@ -117,6 +118,8 @@ class TabData:
     """Mean durations by job name (Queue tab: ETAs)."""
     queues: tuple[QueueView, ...] = ()
     """Every queue (Queue tab: paused flags and intervals)."""
+    waiting: dict[int, Waiting] = field(default_factory=dict)
+    """Why each queued run waits, by run id (Queue tab)."""
 
 
 @dataclass

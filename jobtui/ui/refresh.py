@@ -59,7 +59,8 @@ def load_tab(request: Request, agents: list[AgentView] | None = None,
             running = {r.job for r in page.rows if r.status == RunState.RUNNING and r.progress is None}
             expected = engine.expected_durations(running) if running else {}
             return TabData(tab, page.rows, page.total, offset, expected=expected,
-                           queues=queues if queues is not None else tuple(engine.queues()))
+                           queues=queues if queues is not None else tuple(engine.queues()),
+                           waiting=engine.waiting(page.rows))
         case Tab.EXECUTED | Tab.FAILED | Tab.HISTORY:
             kwargs: dict[str, Any] = dict(text=text, sort=request.sort or "finished", offset=offset, limit=PAGE)
             if request.job:

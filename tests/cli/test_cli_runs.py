@@ -57,9 +57,13 @@ def test_queue_lists_in_execution_order(cli, job: str) -> None:
     data = json.loads(result.stdout)
     assert [r["id"] for r in data] == [urgent, second, first]
     assert all(RUN_KEYS <= set(r) for r in data)
+    assert [r["waiting"]["text"] for r in data] == ["no agent for the queue"] * 3
+    assert {r["waiting"]["reason"] for r in data} == {"no_agent"}
     table = cli("queue").stdout
     assert table.splitlines()[0].split()[:3] == ["ID", "JOB", "STATUS"]
+    assert table.splitlines()[0].rstrip().endswith("FEEDBACK/WAITS FOR")
     assert len(table.splitlines()) == 4
+    assert all("no agent for the queue" in line for line in table.splitlines()[1:]), table
 
 
 def test_runs_filters(cli, job: str) -> None:

@@ -140,10 +140,16 @@ async def test_remove_a_job_asks_first(app) -> None:
         assert "report-mail" not in keys_of(table(app, "jobs"))
 
 
-async def test_run_now_asks_for_the_command_text(app) -> None:
+@pytest.mark.parametrize(("key", "urgent", "said"), [
+    ("x", True, "runs next, ahead of queue default and its interval"),
+    ("r", False, "in queue default"),
+], ids=["run now", "queue"])
+async def test_run_now_or_queue_asks_for_the_command_text_and_says_which(app, key: str, urgent: bool,
+                                                                        said: str) -> None:
+    """``x`` only queued behind the interval; now ``x`` runs next and ``r`` queues, each saying so."""
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "1", "backup-db")
-        await pilot.press("x")
+        await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"--full [red]")
@@ -151,7 +157,23 @@ async def test_run_now_asks_for_the_command_text(app) -> None:
         await settle(pilot)
         runs = engine.runs_page(job="backup-db", sort="newest").rows
         assert runs[0].status == RunState.QUEUED and runs[0].command == "--full [red]"
-        assert any(f"queued run #{runs[0].id}" in n for n in notes(app))
+        assert runs[0].urgent is urgent
+        assert any(f"run #{runs[0].id} of backup-db {said}" in n for n in notes(app))
+
+
+async def test_a_queued_run_says_what_it_waits_for(app, seeded: dict[str, Any]) -> None:
+    engine.set_queue("default", paused=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tbl = await goto(pilot, "2")
+        queued = [r for r in engine.queue_page().rows if r.status == RunState.QUEUED and r.queue == "default"]
+        assert queued
+        for run in queued:
+            assert str(tbl.get_cell(str(run.id), "feedback")) == "queue paused"
+        tbl.move_cursor(row=tbl.get_row_index(str(queued[0].id)))
+        await pilot.press("P")  # resume it
+        await settle(pilot)
+        assert not {q.name: q for q in engine.queues()}["default"].paused
+        assert str(tbl.get_cell(str(queued[0].id), "feedback")) != "queue paused"
 
 
 async def test_enable_disable(app) -> None:

@@ -260,8 +260,7 @@ class MainScreen(Actions):
         table = self.table(tab)
         if table.loaded:
             context = table.context
-            table.apply(table.records, RowContext(now=utc_now(), frame=self.frame, expected=context.expected,
-                                                  queues=context.queues))
+            table.apply(table.records, replace(context, now=utc_now(), frame=self.frame))
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         """A refresh that failed shows in the agent bar (not as a refused operation)."""
@@ -289,7 +288,7 @@ class MainScreen(Actions):
     def _show(self, data: TabData) -> None:
         table = self.table(data.tab)
         ctx = RowContext(now=utc_now(), frame=self.frame, expected=data.expected,
-                         queues={q.name: q for q in data.queues})
+                         queues={q.name: q for q in data.queues}, waiting=data.waiting)
         table.apply(data.rows, ctx)
         self._aged_at[data.tab] = time.monotonic()
         self.totals[data.tab] = data.total

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from textual.binding import Binding
 
-from jobtui.engine import QueueView
+from jobtui.engine import QueueView, Waiting
 from jobtui.ui.messages import Op
 
 CELL_PADDING = 1  # blank cells on each side of a column
@@ -30,12 +30,13 @@ class Column:
 
 @dataclass(slots=True)
 class RowContext:
-    """What a row needs besides its record to render: the time, the spinner frame, ETAs."""
+    """What a row needs besides its record to render: the time, the spinner frame, ETAs, why runs wait."""
 
     now: datetime
     frame: int = 0
     expected: dict[str, float] = field(default_factory=dict)
     queues: dict[str, QueueView] = field(default_factory=dict)
+    waiting: dict[int, Waiting] = field(default_factory=dict)
 
 
 def fit_widths(columns: Sequence[Column], room: int) -> list[int]:

@@ -33,6 +33,14 @@ def progress_cell(run: RunView, ctx: RowContext) -> Cell:
     return (f"{progress_bar(fraction, BAR_WIDTH)} ~{duration(left)}", "running")
 
 
+def feedback_or_wait(run: RunView, ctx: RowContext) -> Cell:
+    """A running run's feedback; for a queued one, what it waits for (``interval: starts in 12s``)."""
+    wait = ctx.waiting.get(run.id) if run.status == RunState.QUEUED else None
+    if wait is None:
+        return (inert(run.feedback), "")
+    return (wait.text(ctx.now), "muted")
+
+
 class QueueTable(RecordTable[RunView]):
     """Queued and running runs, in the order the agents take them."""
 
@@ -53,7 +61,7 @@ class QueueTable(RecordTable[RunView]):
     STATUSES = ("queued", "running")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        op("x", Op.EXECUTE_NOW, "Exec", "queue.execute", help="Run it next, skipping the interval"),
+        op("x", Op.EXECUTE_NOW, "Run now", "queue.execute", help="Run it next, ahead of the queue and its interval"),
         op("d", Op.REMOVE_RUNS, "Del", "queue.remove", help="Remove the queued run (confirm)"),
         op("c", Op.CANCEL, "Cancel", "queue.cancel", help="Cancel the run; kills a running one (confirm)"),
         op("plus", Op.PRIORITY_UP, "Prio+", "queue.priority_up", help="Raise the run's priority", key_display="+"),
@@ -80,8 +88,6 @@ class QueueTable(RecordTable[RunView]):
         running = record.status == RunState.RUNNING
         elapsed = duration((ctx.now - record.started_at).total_seconds()) if (
             running and record.started_at) else ""
-        if record.status == RunState.QUEUED and record.not_before and record.not_before > ctx.now:
-            elapsed = "backoff"
         queue = ctx.queues.get(record.queue)
         queue_text = inert(record.queue) + (" ⏸" if queue is not None and queue.paused else "")
         prio = f"{record.priority}" + ("!" if record.urgent else "")
@@ -96,7 +102,7 @@ class QueueTable(RecordTable[RunView]):
             progress_cell(record, ctx),
             (queue_text, "warning" if queue is not None and queue.paused else ""),
             (prio, ""),
-            (inert(record.feedback), ""),
+            feedback_or_wait(record, ctx),
             (inert(record.command), ""),
             (age(record.queued_at, ctx.now), "muted"),
         )
