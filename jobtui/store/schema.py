@@ -14,7 +14,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
-from jobtui.store.models import ALL_MODELS, Agent, Job, Meta, Run
+from jobtui.store.models import ALL_MODELS, Agent, Job, Meta
 
 SCHEMA_VERSION = 3
 """The version this code writes and reads."""
