@@ -29,7 +29,6 @@ from jobtui.engine.core.records import (
     RunView,
     Schedule,
 )
-from jobtui.engine.core.wait_reasons import Wait, Waiting
 from jobtui.engine.core.states import (
     ACTIVE,
     SUCCESSFUL,
@@ -43,6 +42,7 @@ from jobtui.engine.core.states import (
     RunState,
     Trigger,
 )
+from jobtui.engine.core.wait_reasons import Wait, Waiting
 from jobtui.engine.jobs.crud import add_job, edit_job, remove_job, set_enabled
 from jobtui.engine.jobs.fields import DEFAULTS as JOB_DEFAULTS
 from jobtui.engine.jobs.fields import clean_fields

@@ -17,7 +17,15 @@ from typing import Any
 
 from textual.message import Message
 
-from jobtui.engine import AgentView, ChangeToken, JobView, LogLine, QueueView, RunView, Waiting
+from jobtui.engine import (
+    AgentView,
+    ChangeToken,
+    JobView,
+    LogLine,
+    QueueView,
+    RunView,
+    Waiting,
+)
 
 
 class Tab(str, Enum):
