@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "agents": "jobtui.cli.agent:agents_list",
     "agent-control": "jobtui.cli.agent:agent_control",
     "cleanup": "jobtui.cli.agent:cleanup",
+    "problems": "jobtui.cli.problems:problems",
 }
 """Command name → ``module:attribute`` of its click command, imported on first use."""
 

@@ -55,6 +55,7 @@ from jobtui.engine.logs.store import (
     read_lines,
     search,
 )
+from jobtui.engine.problems import ProblemKind, ProblemView, dismiss_problems, problems
 from jobtui.engine.read.agents import agents, live_agents
 from jobtui.engine.read.change import change_token, tab_counts
 from jobtui.engine.read.listings import (
@@ -96,15 +97,16 @@ from jobtui.engine.triggers.notify import notifications, notify
 __all__ = [
     "ACTIVE", "AgentState", "AgentView", "CLEANUP_EVERY", "ChangeToken", "CleanupPolicy", "CleanupReport",
     "JOB_DEFAULTS", "JobView", "Level", "LogLine", "LogUpdate", "Misfire", "NotificationView", "NotifyResult",
-    "Overlap", "Page", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState", "RunView", "SUCCESSFUL",
+    "Overlap", "Page", "ProblemKind", "ProblemView", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState", "RunView", "SUCCESSFUL",
     "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL", "Wait", "Waiting",
     "add_job", "agents", "cancel", "change_token", "clean_fields", "cleanup", "close_store",
-    "close_thread_connection", "control_agent", "describe", "edit_job", "enqueue", "ensure_agent",
+    "close_thread_connection", "control_agent", "describe", "dismiss_problems", "edit_job", "enqueue",
+    "ensure_agent",
     "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow",
     "forget_agents", "get_job", "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count",
     "line_numbers", "live_agents", "load_toml", "mark_all_seen", "mark_seen", "notifications", "notify",
     "open_store",
-    "policies", "prepare_demo", "queue_page", "queues", "read_lines", "recent_durations",
+    "policies", "prepare_demo", "problems", "queue_page", "queues", "read_lines", "recent_durations",
     "recover_gone_agents", "remove", "remove_job", "retry", "rules", "run_agent", "runs_page", "search",
     "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
     "wait_for_end", "waiting",

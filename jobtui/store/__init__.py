@@ -21,6 +21,7 @@ from jobtui.store.models import (
     Job,
     LogChunk,
     Notification,
+    Problem,
     Queue,
     Run,
     ScheduleFire,
@@ -43,7 +44,7 @@ def connect(url: str) -> peewee.Database:
 
 __all__ = [
     "ALL_MODELS", "EXECUTED_STATES", "FAILED_STATES", "POSTGRES", "SCHEMA_VERSION", "SQLITE",
-    "Agent", "AuditEntry", "Backend", "FileSeen", "Job", "LogChunk", "Notification", "Queue", "Run",
+    "Agent", "AuditEntry", "Backend", "FileSeen", "Job", "LogChunk", "Notification", "Problem", "Queue", "Run",
     "ScheduleFire", "Setting",
     "backend", "backend_of", "close_connection", "connect", "database", "ensure_schema", "open_connection",
     "open_database", "schema_version",

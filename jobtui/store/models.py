@@ -250,6 +250,32 @@ class FileSeen(BaseModel):
         indexes = ((("job_name", "path"), True),)
 
 
+class Problem(BaseModel):
+    """Something an agent could not do and an operator must fix: a report mail, a job file, a watched folder.
+
+    One row per kind and subject, however many agents and times see it; cleared
+    (``resolved_at``) when the cause goes away or an operator dismisses it, and
+    opened again if it comes back.
+    """
+
+    kind = peewee.CharField(max_length=16)
+    subject = peewee.TextField()
+    """Where: the job file, the job, the watched pattern."""
+    message = peewee.TextField()
+    """What happened, as last seen."""
+    hint = peewee.TextField(default="")
+    """What to do about it."""
+    agent = peewee.CharField(max_length=255, default="")
+    """The agent that saw it last."""
+    first_at = peewee.DoubleField()
+    last_at = peewee.DoubleField()
+    count = peewee.IntegerField(default=1)
+    resolved_at = peewee.DoubleField(null=True)
+
+    class Meta:
+        indexes = ((("kind", "subject"), True),)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Meta,
     Job,
@@ -262,4 +288,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ScheduleFire,
     Notification,
     FileSeen,
+    Problem,
 )

@@ -14,9 +14,9 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
-from jobtui.store.models import ALL_MODELS, Agent, Job, Meta
+from jobtui.store.models import ALL_MODELS, Agent, Job, Meta, Problem
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The version this code writes and reads."""
 
 SCHEMA_LOCK_ID = 0x6A6F6274  # "jobt": PostgreSQL advisory lock held while creating tables
@@ -67,7 +67,12 @@ def _version_3(migrator: SchemaMigrator) -> None:
             migrator.add_column("job", "last_run_at", Job.last_run_at))
 
 
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3}
+def _version_4(migrator: SchemaMigrator) -> None:
+    """Version 4: agents record the problems an operator must fix, where the dashboard shows them."""
+    migrator.database.create_tables([Problem], safe=True)
+
+
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
 """Version N → the function that upgrades a database from N-1 to N."""
 
 

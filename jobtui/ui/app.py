@@ -25,6 +25,7 @@ from jobtui.ui.messages import AgentStarted, Connected, StartFailed
 from jobtui.ui.screens.job_history import JobHistoryScreen
 from jobtui.ui.screens.log import LogScreen
 from jobtui.ui.screens.main import TABLES, MainScreen
+from jobtui.ui.screens.problems import ProblemsScreen
 from jobtui.ui.widgets.bars import AgentBar
 from jobtui.ui.widgets.tabs.job_runs import JobRunsTable
 from jobtui.ui.workers import Failed, call_engine
@@ -107,6 +108,7 @@ class JobtuiApp(App[None]):
             Section("Everywhere", Scope.EVERYWHERE, bindings_of(type(self), MainScreen)),
             *(Section(f"{table.title} tab", Scope.TAB, bindings_of(table), table.tab) for table in TABLES),
             Section("Log popup", Scope.POPUP, bindings_of(LogScreen)),
+            Section("Problems (!)", Scope.POPUP, bindings_of(ProblemsScreen)),
             Section("Job history", Scope.POPUP, bindings_of(JobRunsTable, JobHistoryScreen)),
         ]
 

@@ -134,7 +134,7 @@ def read(load: Load) -> DataLoaded:
         if load.mode == ReadMode.FULL or token != load.known:
             agents = engine.agents()
             rows_moved = load.known is None or token.rows != load.known.rows
-            if load.mode == ReadMode.FULL or rows_moved:
+            if load.mode == ReadMode.FULL or rows_moved or token.problems != load.known.problems:
                 counts = engine.tab_counts(agents)
             tab = load.request.tab
             page_current = page_current and load.known is not None and (

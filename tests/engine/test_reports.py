@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import email
 import json
 import os
-import socket
 import stat
-from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -27,43 +23,9 @@ from jobtui.engine.logs.codec import CODE, PendingChunk
 from jobtui.engine.logs.store import insert_chunks
 from jobtui.errors import UserError
 from jobtui.store import Job, Run
+from tests.support.smtp import free_port, write_config
 
 OK = str(Path(__file__).resolve().parent.parent / "scripts" / "ok.sh")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.original_content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, Inbox]]:
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
-
-
-def write_config(settings, text: str) -> None:
-    settings.config_file.parent.mkdir(parents=True, exist_ok=True)
-    settings.config_file.write_text(text, encoding="utf-8")
 
 
 def finished_run(job: str, status: str = "failed", *, lines: int = 30, feedback: str = "disk full") -> int:
@@ -187,7 +149,7 @@ def test_a_failing_or_hanging_hook_never_fails_the_report(db, tmp_path: Path) ->
     assert Run.get_by_id(result.run_id).status == "failed"
     sleeper = make_hook(tmp_path, "sleep 30\n")
     run = RunView.from_row(Run.select().where(Run.id == result.run_id).dicts().get())
-    assert run_hook(sleeper, run, timeout=0.3) == -1
+    assert run_hook(sleeper, run, timeout=0.3) == (-1, "")
 
 
 def test_log_tail_is_inert(db) -> None:

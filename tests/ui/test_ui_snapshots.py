@@ -152,6 +152,17 @@ class TestPopups:
         assert snap_compare(snap_app, terminal_size=size, run_before=keys("x"))
 
     @SIZES
+    def test_problems(self, snap_compare, snap_app, size) -> None:
+        from jobtui.engine.problems import ProblemKind, record_problem
+
+        record_problem(ProblemKind.JOB_FILE, "/etc/jobtui/jobs/team.toml",
+                       "/etc/jobtui/jobs/team.toml:4: job #1 (nightly): cron 'bad': expected 5 fields",
+                       "fix the file at that line; its jobs keep their last good definition meanwhile")
+        record_problem(ProblemKind.MAIL, "backup-db", "run #7: mail to ops@example.com: Connection refused",
+                       "check [smtp] in config.toml (host, port, user, password)")
+        assert snap_compare(snap_app, terminal_size=size, run_before=keys("exclamation_mark"))
+
+    @SIZES
     def test_cleanup(self, snap_compare, snap_app, size) -> None:
         assert snap_compare(snap_app, terminal_size=size, run_before=keys("4", "C"))
 

@@ -46,6 +46,7 @@ from jobtui.engine.agent.processes import kill_group
 from jobtui.engine.core.records import RunView
 from jobtui.engine.core.states import ACTIVE, FAILURES, ReportOn, RunState, Word
 from jobtui.engine.logs.store import line_count, read_lines
+from jobtui.engine.problems import ProblemKind, clear_problem, record_problem
 from jobtui.engine.session import close_thread_connection
 from jobtui.errors import UserError
 from jobtui.store import Job, Run, database
@@ -214,11 +215,13 @@ def mail(config: SmtpConfig, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def run_hook(hook: str, run: RunView, *, workdir: str | None = None, timeout: float = HOOK_TIMEOUT) -> int:
+def run_hook(hook: str, run: RunView, *, workdir: str | None = None,
+             timeout: float = HOOK_TIMEOUT) -> tuple[int, str]:
     """Run a job's hook command for a finished run; kill its process group after ``timeout``.
 
     Returns:
-        Its exit status, or -1 if it was killed for running too long.
+        Its exit status (-1 if it was killed for running too long), and the last
+        line it wrote to stderr if it failed.
 
     Raises:
         OSError, ValueError: the hook could not be started.
@@ -238,13 +241,13 @@ def run_hook(hook: str, run: RunView, *, workdir: str | None = None, timeout: fl
         except subprocess.TimeoutExpired:
             kill_group(proc.pid)
             proc.wait()
-            return -1
-        if code != 0:
-            errors.seek(0, os.SEEK_END)
-            errors.seek(max(0, errors.tell() - 500))
-            tail = errors.read().decode("utf-8", "replace").strip().splitlines()
-            log.warning("hook of job %s exited %s%s", run.job, code, f": {_clean(tail[-1])}" if tail else "")
-        return code
+            return -1, ""
+        if code == 0:
+            return code, ""
+        errors.seek(0, os.SEEK_END)
+        errors.seek(max(0, errors.tell() - 500))
+        tail = errors.read().decode("utf-8", "replace").strip().splitlines()
+        return code, _clean(tail[-1]) if tail else ""
 
 
 def send_report(run_id: int, settings: Any) -> ReportResult:
@@ -273,30 +276,57 @@ def _report(run_id: int, settings: Any) -> ReportResult:
     job = Job.get_or_none(Job.id == row["job"]) if row["job"] else Job.get_or_none(Job.name == run.job)
     if job is None:
         return ReportResult(run_id)
-    errors: list[str] = []
     mailed: tuple[str, ...] = ()
     recipients = [r for r in json.loads(job.report_to or "[]") if "@" in r and not set(r) & {"\r", "\n"}]
+    errors: list[str] = []
     if recipients and wants_report(job.report_on, run.status):
-        try:
-            config = smtp_config(settings)
-            if config is None:
-                errors.append("no [smtp] host configured; report not mailed")
-            else:
-                mail(config, compose(run, recipients, config.sender, log_tail(run_id)))
-                mailed = tuple(recipients)
-        except (OSError, smtplib.SMTPException, UserError, ValueError) as exc:
-            errors.append(f"mail to {', '.join(recipients)}: {exc or type(exc).__name__}")
+        mailed, error, hint = _mail(run, recipients, settings)
+        _say(ProblemKind.MAIL, run, job.name, error, hint, errors)
     hook_exit = None
     if job.hook and run.status in FAILURES:
-        try:
-            hook_exit = run_hook(job.hook, run, workdir=job.workdir)
-            if hook_exit == -1:
-                errors.append(f"hook killed after {HOOK_TIMEOUT:g} s")
-        except (OSError, ValueError) as exc:
-            errors.append(f"hook {job.hook!r}: {exc}")
-    for error in errors:
-        log.warning("report of run #%s (%s): %s", run_id, run.job, error)
+        hook_exit, error = _hook(job, run)
+        _say(ProblemKind.HOOK, run, job.name, error, f"run the hook by hand to see why: {job.hook}", errors)
     return ReportResult(run_id, mailed, hook_exit, tuple(errors))
+
+
+MAIL_HINT = "check [smtp] in config.toml (host, port, user, password) and that the server takes these recipients"
+NO_SMTP_HINT = "set [smtp] host in config.toml, or remove report_to from the job"
+
+
+def _mail(run: RunView, recipients: list[str], settings: Any) -> tuple[tuple[str, ...], str | None, str]:
+    """Mail the report: the recipients it went to, or why it did not go and what to do."""
+    try:
+        config = smtp_config(settings)
+        if config is None:
+            return (), "no [smtp] host configured; report not mailed", NO_SMTP_HINT
+        mail(config, compose(run, recipients, config.sender, log_tail(run.id)))
+        return tuple(recipients), None, ""
+    except (OSError, smtplib.SMTPException, UserError, ValueError) as exc:
+        return (), f"mail to {', '.join(recipients)}: {exc or type(exc).__name__}", MAIL_HINT
+
+
+def _hook(job: Job, run: RunView) -> tuple[int | None, str | None]:
+    """Run the failure hook; its exit status, and what went wrong if it did."""
+    try:
+        code, tail = run_hook(job.hook, run, workdir=job.workdir)
+    except (OSError, ValueError) as exc:
+        return None, f"hook {job.hook!r}: {exc}"
+    if code == -1:
+        return code, f"hook killed after {HOOK_TIMEOUT:g} s"
+    if code != 0:
+        return code, f"hook exited {code}" + (f": {tail}" if tail else "")
+    return code, None
+
+
+def _say(kind: ProblemKind, run: RunView, job: str, error: str | None, hint: str, errors: list[str]) -> None:
+    """Record a report's problem (logged once, whichever agent meets it first), or clear it now that it worked."""
+    if error is None:
+        if clear_problem(kind, job):
+            log.info("report of job %s: the %s works again", job, kind.label)
+        return
+    errors.append(error)
+    if record_problem(kind, job, f"run #{run.id}: {error}", hint):
+        log.warning("report of run #%s (%s): %s", run.id, run.job, error)
 
 
 __all__ = ["ReportResult", "SmtpConfig", "compose", "log_tail", "mail", "run_hook", "send_report",

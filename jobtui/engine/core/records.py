@@ -43,6 +43,8 @@ class ChangeToken(NamedTuple):
     """Jobs, runs and the audit trail: any listing may have changed when this moves."""
     agents: tuple[Any, ...]
     """The newest heartbeat and how many agents are live: only the agents moved when only this does."""
+    problems: tuple[Any, ...] = ()
+    """When a problem was last met and last cleared: the header's count moved when this does."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,14 @@ from jobtui.engine import audit
 from jobtui.engine.jobs.crud import add_job
 from jobtui.engine.jobs.fields import DEFAULTS, clean_fields
 from jobtui.engine.jobs.toml import load_toml
+from jobtui.engine.problems import ProblemKind, clear_problem, record_problem
 from jobtui.engine.service import Service
 from jobtui.errors import UserError
 from jobtui.store import Job, database
 
 log = logging.getLogger("jobtui")
+
+FILE_HINT = "fix the file at that line; its jobs keep their last good definition meanwhile"
 
 DEBOUNCE = 0.5  # seconds a changed file must stay quiet before it is reloaded
 WATCH_TICK = 0.2  # seconds the watch thread waits for changes before housekeeping
@@ -221,16 +224,18 @@ class JobsDir(Service):
         log.info("job file %s: disabled %s (no longer defined there)", key, ", ".join(sorted(gone)))
 
     def _set_problem(self, key: str, problem: str | None) -> None:
+        """Say a file's problem (recorded for every screen, logged by the first agent to meet it) or its end."""
         with self._lock:
             before = self._problems.get(key)
             if problem is None:
                 self._problems.pop(key, None)
             else:
                 self._problems[key] = problem
-        if problem and problem != before:
+        if problem is None:
+            if clear_problem(ProblemKind.JOB_FILE, key) or before:
+                log.info("job file %s: loaded", key)
+        elif record_problem(ProblemKind.JOB_FILE, key, problem, FILE_HINT) and problem != before:
             log.warning("job file: %s (the last good definition stays in force)", problem)
-        elif before and not problem:
-            log.info("job file %s: loaded", key)
 
     def run(self) -> None:
         """Watch the folder and apply each file again when it changes."""

@@ -15,11 +15,19 @@ from jobtui.engine.core.records import AgentView, ChangeToken
 from jobtui.engine.core.states import AgentState
 from jobtui.engine.read.agents import agents
 from jobtui.engine.read.listings import literal_states
-from jobtui.store import EXECUTED_STATES, FAILED_STATES, Agent, AuditEntry, Job, Run
+from jobtui.store import (
+    EXECUTED_STATES,
+    FAILED_STATES,
+    Agent,
+    AuditEntry,
+    Job,
+    Problem,
+    Run,
+)
 
 
 def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]:
-    """Totals for the tab labels: jobs, queue, executed, failed, agents.
+    """Totals for the tab labels (jobs, queue, executed, failed, agents) and the open problems.
 
     Args:
         agents_read: :func:`~jobtui.engine.read.agents.agents` as the caller just read them
@@ -34,6 +42,7 @@ def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]
         count(("running",)).alias("running"),
         count(EXECUTED_STATES).alias("executed"),
         count(FAILED_STATES).alias("failed"),
+        Problem.select(peewee.fn.COUNT(peewee.SQL("*"))).where(Problem.resolved_at.is_null()).alias("problems"),
     ).dicts().get()
     return {
         "jobs": row["jobs"],
@@ -41,6 +50,7 @@ def tab_counts(agents_read: Sequence[AgentView] | None = None) -> dict[str, int]
         "executed": row["executed"],
         "failed": row["failed"],
         "agents": sum(a.state.live for a in (agents() if agents_read is None else agents_read)),
+        "problems": row["problems"],
     }
 
 
@@ -48,7 +58,8 @@ def change_token() -> ChangeToken:
     """A value that changes whenever anything a tab shows may have changed (one query).
 
     Operator actions append to the audit trail; runs are added, started and
-    finished; agents beat, and one whose lease ran out is no longer counted live.
+    finished; agents beat, and one whose lease ran out is no longer counted live;
+    problems are met and cleared.
     Live progress and log lines are not in it: the Queue tab and the log popup
     poll those.
     """
@@ -64,5 +75,7 @@ def change_token() -> ChangeToken:
         Run.select(peewee.fn.MAX(Run.finished_at)).where(literal_states(FAILED_STATES)).alias("failed"),
         Agent.select(peewee.fn.MAX(Agent.heartbeat_at)).alias("beat"),
         Agent.select(peewee.fn.COUNT(peewee.SQL("*"))).where(live).alias("live"),
+        Problem.select(peewee.fn.MAX(Problem.last_at)).alias("problem_seen"),
+        Problem.select(peewee.fn.MAX(Problem.resolved_at)).alias("problem_cleared"),
     ).tuples().get()
-    return ChangeToken(rows=tuple(row[:6]), agents=tuple(row[6:]))
+    return ChangeToken(rows=tuple(row[:6]), agents=tuple(row[6:8]), problems=tuple(row[8:]))

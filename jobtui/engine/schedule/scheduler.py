@@ -25,6 +25,7 @@ import peewee
 from jobtui.clock import utc_now
 from jobtui.engine.core import cron
 from jobtui.engine.core.states import ACTIVE, FireOutcome, Misfire, Overlap, Trigger
+from jobtui.engine.problems import ProblemKind, clear_problem, record_problem
 from jobtui.engine.runs.operator import new_runs_by_key, run_row
 from jobtui.engine.schedule.fires import (
     DEFAULT_CATCHUP,
@@ -47,6 +48,8 @@ from jobtui.errors import UserError
 from jobtui.store import Job, Run, ScheduleFire, database
 
 log = logging.getLogger("jobtui")
+
+SCHEDULE_HINT = "check the job's cron and time zone (jobtui job show NAME); its other fires go on"
 
 RELOAD_INTERVAL = 2.0  # seconds between two checks for changed job definitions
 CHUNK = 200  # due jobs handled per transaction
@@ -248,6 +251,8 @@ class Scheduler(Service):
                 entry.since = max(entry.since, datetime.fromtimestamp(latest[entry.name], UTC))
             self._schedule(entry, problems)
         self._entries = entries
+        for name in set(self.problems) - set(problems):
+            clear_problem(ProblemKind.SCHEDULE, name)
         self.problems = problems
         self._signature = signature
         return True
@@ -258,11 +263,18 @@ class Scheduler(Service):
         try:
             nxt = cron.next_fire_of(entry.schedules, entry.since)
         except Exception as exc:  # noqa: BLE001 - e.g. an expression that never fires
-            (problems if problems is not None else self.problems)[entry.name] = f"cannot compute next fire: {exc}"
+            self._say(entry.name, f"cannot compute next fire: {exc}", problems)
             entry.next_at = None
             return
         entry.next_at = nxt.timestamp() if nxt is not None else None
         self._push(entry)
+
+    def _say(self, job: str, problem: str, into: dict[str, str] | None = None) -> None:
+        """Note a job's schedule problem; recorded for every screen (and logged) when it is news here."""
+        known = self.problems.get(job)
+        (into if into is not None else self.problems)[job] = problem
+        if known != problem and record_problem(ProblemKind.SCHEDULE, job, problem, SCHEDULE_HINT):
+            log.warning("scheduler: job %s: %s", job, problem)
 
     def _push(self, entry: _Entry) -> None:
         if entry.next_at is not None:
@@ -270,12 +282,14 @@ class Scheduler(Service):
 
     def _plan(self, entry: _Entry, now: datetime) -> FirePlan:
         try:
-            return plan_fires(entry.schedules, entry.since, now, misfire=entry.misfire,
+            plan = plan_fires(entry.schedules, entry.since, now, misfire=entry.misfire,
                               catchup=self.catchup, grace=self.grace)
         except Exception as exc:  # noqa: BLE001 - one bad job must not stop the others
-            self.problems[entry.name] = f"cannot compute fires: {exc}"
-            log.warning("scheduler: job %s: cannot compute fires: %s", entry.name, exc)
+            self._say(entry.name, f"cannot compute fires: {exc}")
             return FirePlan()
+        if self.problems.pop(entry.name, None) is not None:
+            clear_problem(ProblemKind.SCHEDULE, entry.name)
+        return plan
 
     def _fire(self, chunk: list[_Entry], now: datetime) -> list[int]:
         """Record the fires of due jobs and queue the runs of those this agent won (one transaction).

@@ -38,12 +38,15 @@ import peewee
 
 from jobtui.engine.core.rules import MAX_COMMAND
 from jobtui.engine.core.states import Trigger
+from jobtui.engine.problems import ProblemKind, clear_problem, record_problem
 from jobtui.engine.runs.operator import new_run
 from jobtui.engine.service import Service
 from jobtui.engine.triggers.globs import WatchSpec, file_state, ignored
 from jobtui.store import FileSeen, Job, database
 
 log = logging.getLogger("jobtui")
+
+WATCH_HINT = "create the folder (or fix the job's watch pattern); the trigger starts watching as soon as it exists"
 
 BASELINE = "glob:"  # FileSeen path prefix marking that a glob's baseline was taken
 JOB_POLL = 2.0  # seconds between two reads of the jobs' watch globs
@@ -222,10 +225,12 @@ class FileWatcher(Service):
             new = {g: p for g, p in problems.items() if self._problems.get(g) != p}
             gone = [g for g in self._problems if g not in problems]
             self._problems = problems
-        for glob, problem in new.items():
-            log.warning("file trigger %s: %s", glob, problem)
+        for glob, problem in new.items():  # recorded for every screen; logged by the first agent to see it
+            if record_problem(ProblemKind.WATCH, glob, problem, WATCH_HINT):
+                log.warning("file trigger %s: %s", glob, problem)
         for glob in gone:
-            log.info("file trigger %s: watching", glob)
+            if clear_problem(ProblemKind.WATCH, glob):
+                log.info("file trigger %s: watching", glob)
 
     def _baseline(self, specs: list[WatchSpec]) -> None:
         """Record the files present when a glob is first seen, so they do not fire."""

@@ -30,6 +30,7 @@ from jobtui.ui.messages import DataLoaded, Op, RefreshFailed, Tab, TabData
 from jobtui.ui.refresh import PAGE, Load, ReadMode, Request, serve, shown_version
 from jobtui.ui.screens.help import HelpScreen
 from jobtui.ui.screens.job_history import JobHistoryScreen
+from jobtui.ui.screens.problems import ProblemsScreen
 from jobtui.ui.widgets.bars import AgentBar, FilterBar, KeyBar
 from jobtui.ui.widgets.table.columns import RowContext
 from jobtui.ui.widgets.table.record_table import RecordTable
@@ -71,6 +72,8 @@ class MainScreen(Actions):
         Binding("slash", "filter", "Filter", id="filter", key_display="/",
                 tooltip="Filter the table by text (and status)"),
         Binding("s", "sort", "Sort", id="sort", show=False, tooltip="Cycle the sort order"),
+        Binding("exclamation_mark", "problems", "Problems", id="problems", key_display="!", show=False,
+                tooltip="List the problems agents met, with what to do"),
         Binding("right_square_bracket", "page(1)", "Next page", id="page.next", show=False,
                 key_display="]", tooltip="Next page of rows"),
         Binding("left_square_bracket", "page(-1)", "Prev page", id="page.previous", show=False,
@@ -272,6 +275,7 @@ class MainScreen(Actions):
         if counts == self.counts:
             return
         self.counts = counts
+        self.query_one(AgentBar).show_problem_count(counts.get("problems", 0))
         tabs = self.query_one(TabbedContent)
         for number, table in enumerate(TABLES, 1):
             tabs.get_tab(table.tab).label = self._label(number, table, counts.get(table.tab, 0))
@@ -318,6 +322,10 @@ class MainScreen(Actions):
     def action_help(self) -> None:
         """Show every key."""
         self.app.push_screen(HelpScreen())
+
+    def action_problems(self) -> None:
+        """List the problems agents met, with what to do about each."""
+        self.app.push_screen(ProblemsScreen(), lambda _: self.refresh_data(force=True))
 
     # --- tabs -------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
 from jobtui.engine import AgentView
-from jobtui.text import inert
+from jobtui.text import inert, plural
 from jobtui.ui.format import pending_request
 from jobtui.ui.widgets.mixins import StaleHideGuard
 
@@ -47,6 +47,9 @@ class AgentBar(Widget):
         self.db_label = db_label
         self.agents: list[AgentView] = []
         self.problem: str | None = None
+        """Why the dashboard cannot read the database, if it cannot."""
+        self.problem_count = 0
+        """Open problems the agents recorded (``!`` lists them)."""
 
     def show_agents(self, agents: list[AgentView]) -> None:
         """Show the live agents (called on each refresh; repaints only on change)."""
@@ -62,10 +65,18 @@ class AgentBar(Widget):
         self.problem = text
         self.refresh()
 
+    def show_problem_count(self, count: int) -> None:
+        if count != self.problem_count:
+            self.problem_count = count
+            self.refresh()
+
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append("jobtui", style="bold")
         text.append(" · ", style="dim")
+        if self.problem_count:
+            text.append(f"⚠ {plural(self.problem_count, 'problem')} (!)", style="bold reverse")
+            text.append(" · ", style="dim")
         if self.problem:
             text.append(inert(self.problem), style="bold reverse")
         elif not self.agents:
