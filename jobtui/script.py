@@ -83,10 +83,11 @@ def command() -> str:
 
 
 def params() -> dict[str, Any]:
-    """Return all of the job's parameters.
+    """Return all of the run's parameters, with their JSON types.
 
     Returns:
-        The JSON object in `JOBTUI_PARAMS`, or {} when it is unset or empty.
+        The JSON object in `JOBTUI_PARAMS` (``{"n": 3, "flag": true, "tags": ["a"]}``
+        comes back as ints, bools, lists...), or {} when it is unset or empty.
 
     Raises:
         ValueError: `JOBTUI_PARAMS` is not valid JSON or not a JSON object.
@@ -101,7 +102,11 @@ def params() -> dict[str, Any]:
 
 
 def param(name: str, default: str | None = None) -> str | None:
-    """Return one parameter as text.
+    """Return one parameter as text, as `JOBTUI_PARAM_<NAME>` carries it.
+
+    A text parameter comes as itself; any other value as its JSON text
+    (``true``, ``false``, ``null``, ``3``, ``0.5``, ``["a", "b"]``). Use
+    :func:`params` for the typed value.
 
     Args:
         name: The parameter name; it is looked up upper-cased, as

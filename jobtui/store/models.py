@@ -35,7 +35,7 @@ class Job(BaseModel):
     """Command line, split with shlex; the first word is the executable."""
     workdir = peewee.TextField(null=True)
     params = peewee.TextField(default="{}")
-    """JSON object of string parameters."""
+    """JSON object of parameters: names to JSON values (older databases hold texts only)."""
     schedules = peewee.TextField(default="[]")
     """JSON list of ``{"cron": EXPR, "tz": ZONE|null}``."""
     triggers = peewee.TextField(default="[]")

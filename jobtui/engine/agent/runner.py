@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jobtui.engine.agent.processes import group_alive, kill_group
 from jobtui.engine.core.states import (
@@ -51,7 +52,8 @@ class RunSpec:
     job: str
     argv: tuple[str, ...]
     command: str
-    params: dict[str, str]
+    params: dict[str, Any]
+    """Names to JSON values."""
     attempt: int
     workdir: str | None = None
     timeout: float | None = None
@@ -105,8 +107,17 @@ def script_env(spec: RunSpec, result_file: str, base: Mapping[str, str] | None =
         JOBTUI_RESULT_FILE=result_file,
     )
     for name, value in spec.params.items():
-        env["JOBTUI_PARAM_" + name.upper()] = value
+        env["JOBTUI_PARAM_" + name.upper()] = param_text(value)
     return env
+
+
+def param_text(value: Any) -> str:
+    """A parameter as ``JOBTUI_PARAM_<NAME>`` carries it: a text as itself, any other value as its
+    JSON text (``true``, ``false``, ``null``, ``3``, ``0.5``, ``["a", "b"]``, ``{"k": 1}``).
+
+    ``JOBTUI_PARAMS`` holds the whole object, for a script that needs the types.
+    """
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 class Runner:
