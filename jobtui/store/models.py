@@ -100,6 +100,8 @@ class Run(BaseModel):
     command = peewee.TextField(default="")
     """The Command text handed to the script (JOBTUI_COMMAND)."""
     params = peewee.TextField(default="{}")
+    paths = peewee.TextField(null=True)
+    """JSON array of the files whose change queued the run (JOBTUI_PATHS): a file trigger's run and its retries."""
     queue = peewee.CharField(max_length=64, default="default")
     priority = peewee.IntegerField(default=0)
     lane = peewee.SmallIntegerField(default=1)

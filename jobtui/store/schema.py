@@ -16,7 +16,7 @@ from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
 from jobtui.store.models import ALL_MODELS, Agent, Meta, Run
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes and reads."""
 
 SCHEMA_LOCK_ID = 0x6A6F6274  # "jobt": PostgreSQL advisory lock held while creating tables
@@ -42,7 +42,8 @@ def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
     db = migrator.database
     if backend_of(db).postgres:
         return  # a sequence never goes back
-    columns = ", ".join(f'"{f.column_name}"' for f in Run._meta.sorted_fields)
+    present = {column.name for column in db.get_columns("run")}  # a later version's columns come later
+    columns = ", ".join(f'"{f.column_name}"' for f in Run._meta.sorted_fields if f.column_name in present)
     sql, params = db.get_sql_context().sql(Run._schema._create_table(safe=False)).query()
     db.execute_sql(sql.replace('CREATE TABLE "run"', 'CREATE TABLE "run_v2"', 1), params)
     db.execute_sql(f'INSERT INTO "run_v2" ({columns}) SELECT {columns} FROM "run"')
@@ -53,7 +54,14 @@ def _run_ids_never_reused(migrator: SchemaMigrator) -> None:
                    "WHERE name = 'run'")
 
 
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2}
+def _version_3(migrator: SchemaMigrator) -> None:
+    """Version 3: a file-triggered run keeps its paths (JOBTUI_PATHS)."""
+    # on SQLite, the rebuild of version 2 made the run table with this column already
+    if "paths" not in {column.name for column in migrator.database.get_columns("run")}:
+        migrate(migrator.add_column("run", "paths", Run.paths))
+
+
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3}
 """Version N → the function that upgrades a database from N-1 to N."""
 
 

@@ -58,6 +58,8 @@ class RunSpec:
     workdir: str | None = None
     timeout: float | None = None
     log_level: Level = Level.INFO
+    paths: tuple[str, ...] | None = None
+    """The files whose change queued the run (JOBTUI_PATHS); None when no file change did."""
 
     @classmethod
     def build(cls, run: dict, job: dict | None) -> RunSpec:
@@ -70,6 +72,7 @@ class RunSpec:
             attempt=run["attempt"], workdir=job["workdir"] if job else None,
             timeout=job["timeout"] if job else None,
             log_level=Level(job["log_level"]) if job else Level.INFO,
+            paths=None if run.get("paths") is None else tuple(json.loads(run["paths"])),
         )
 
 
@@ -106,6 +109,8 @@ def script_env(spec: RunSpec, result_file: str, base: Mapping[str, str] | None =
         JOBTUI_ATTEMPT=str(spec.attempt),
         JOBTUI_RESULT_FILE=result_file,
     )
+    if spec.paths is not None:
+        env["JOBTUI_PATHS"] = json.dumps(list(spec.paths))
     for name, value in spec.params.items():
         env["JOBTUI_PARAM_" + name.upper()] = param_text(value)
     return env
