@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jobtui.errors import UserError
+from jobtui.nesting import check_depth, too_deep
 
 APP_NAME = "jobtui"
 ENV_PREFIX = "JOBTUI_"
@@ -165,15 +167,17 @@ def read_toml(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
     if info.st_size > MAX_TOML:
         raise UserError(f"{path}: {info.st_size:,} bytes, at most {MAX_TOML:,}")
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return check_depth(tomllib.loads(path.read_bytes().decode("utf-8")), str(path))
     except OSError as exc:
         raise UserError(f"{path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: {exc}") from None
+    except ValueError:  # the only other one tomllib raises: an integer past Python's digit limit
+        raise UserError(f"{path}: a number of more than {sys.get_int_max_str_digits()} digits") from None
     except RecursionError:
-        raise UserError(f"{path}: nested too deeply") from None
+        raise too_deep(str(path)) from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:

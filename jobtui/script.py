@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 __all__ = [
@@ -34,10 +36,13 @@ __all__ = [
     "feedback",
     "info",
     "job",
+    "join_paths",
     "param",
     "params",
+    "paths",
     "progress",
     "run_id",
+    "split_paths",
     "succeed",
     "verbose",
     "warning",
@@ -83,10 +88,11 @@ def command() -> str:
 
 
 def params() -> dict[str, Any]:
-    """Return all of the job's parameters.
+    """Return all of the run's parameters, with their JSON types.
 
     Returns:
-        The JSON object in `JOBTUI_PARAMS`, or {} when it is unset or empty.
+        The JSON object in `JOBTUI_PARAMS` (``{"n": 3, "flag": true, "tags": ["a"]}``
+        comes back as ints, bools, lists...), or {} when it is unset or empty.
 
     Raises:
         ValueError: `JOBTUI_PARAMS` is not valid JSON or not a JSON object.
@@ -101,7 +107,11 @@ def params() -> dict[str, Any]:
 
 
 def param(name: str, default: str | None = None) -> str | None:
-    """Return one parameter as text.
+    """Return one parameter as text, as `JOBTUI_PARAM_<NAME>` carries it.
+
+    A text parameter comes as itself; any other value as its JSON text
+    (``true``, ``false``, ``null``, ``3``, ``0.5``, ``["a", "b"]``). Use
+    :func:`params` for the typed value.
 
     Args:
         name: The parameter name; it is looked up upper-cased, as
@@ -113,6 +123,44 @@ def param(name: str, default: str | None = None) -> str | None:
     """
     value = _env("PARAM_" + name.upper())
     return default if value is None else value
+
+
+def paths() -> list[str]:
+    """Return the files whose change queued this run (a file trigger, or a retry of one).
+
+    Returns:
+        The JSON array in `JOBTUI_PATHS`, exactly the names on disk; [] when the
+        run was not queued by a file change.
+    """
+    raw = _env("PATHS")
+    if raw is None or not raw.strip():
+        return []
+    value = json.loads(raw)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{ENV_PREFIX}PATHS is not a JSON array of texts: {raw!r}")
+    return value
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r"}
+_ESCAPED = re.compile(r"\\([\\nr])")
+
+
+def join_paths(names: Iterable[str]) -> str:
+    """The Command text of a file-triggered run: one path a line, each unambiguous.
+
+    In a name, a backslash is written ``\\\\``, a newline ``\\n`` and a carriage
+    return ``\\r``; nothing else changes. So the Command splits on newlines
+    (``"\\n"`` only) into exactly the paths, and :func:`split_paths` undoes it.
+    """
+    return "\n".join("".join(_ESCAPES.get(char, char) for char in name) for name in names)
+
+
+def split_paths(text: str) -> list[str]:
+    """The paths of a file-triggered run's Command (:func:`join_paths` undone)."""
+    if not text:
+        return []
+    return [_ESCAPED.sub(lambda match: _UNESCAPES[match.group(1)], line) for line in text.split("\n")]
 
 
 def run_id() -> int | None:

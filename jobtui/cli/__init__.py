@@ -144,7 +144,9 @@ def dashboard(db: str | None, *, no_agent: bool, demo: bool) -> None:
         skip_postgres_driver("sqlite://")  # before the engine loads peewee
         from jobtui import engine
 
-        settings = engine.prepare_demo(settings)
+        settings = engine.prepare_demo(
+            settings, stopped=lambda pid: click.echo(f"jobtui: stopped the previous demo's agent (pid {pid})",
+                                                     err=True))
     else:
         connect(settings)  # a bad URL or a newer schema fails here, as one line
         from jobtui import engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,8 @@ def job_options(func: Any) -> Any:
         click.option("--watch", multiple=True, metavar="GLOB",
                      help="File glob whose changes queue a run; repeat for more ('' clears)."),
         click.option("--param", "params", multiple=True, metavar="K=V",
-                     help="Parameter; repeat for more (edit: merged into the existing ones)."),
+                     help="Parameter K as the text V, or K:=JSON as a typed value (n:=3, flag:=true); "
+                          "repeat for more (edit: merged into the existing ones)."),
         click.option("--params-json", metavar="JSON", help="Parameters as a JSON object (edit: replaces them all)."),
         click.option("--timeout", metavar="S", help="Seconds before the run is killed (timed_out)."),
         click.option("--retries", metavar="N", help="New attempts after a failure."),
@@ -71,7 +73,7 @@ def _schedules(cron: list[str] | None, tz: str | None, existing: JobView | None 
     return [expr if "@" in expr else {"cron": expr, "tz": tz} for expr in cron]
 
 
-def _params(pairs: tuple[str, ...], as_json: str | None, existing: dict[str, str] | None = None) -> Any:
+def _params(pairs: tuple[str, ...], as_json: str | None, existing: dict[str, Any] | None = None) -> Any:
     from jobtui import engine
 
     if not pairs and as_json is None:
@@ -273,7 +275,7 @@ def _describe(view: JobView) -> str:
         ("missed", f"{view.missed} fires in the last day" if view.missed else "-"),
         ("triggers", ", ".join(view.triggers) or "-"),
         ("watch", ", ".join(view.watch) or "-"),
-        ("params", ", ".join(f"{k}={v}" for k, v in view.params.items()) or "-"),
+        ("params", json.dumps(view.params, sort_keys=True, ensure_ascii=False) if view.params else "-"),
         ("timeout", f"{view.timeout:g}s" if view.timeout is not None else "-"),
         ("retries", f"{view.retries} (backoff {view.backoff:g}s)"),
         ("log level", view.log_level.name.lower()),

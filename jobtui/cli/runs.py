@@ -20,14 +20,16 @@ EXIT_RUN_FAILED = 1
 @click.command("run")
 @click.argument("name")
 @click.option("--command", "command_text", default="", metavar="TEXT", help="Command text the script receives.")
-@click.option("--param", "params", multiple=True, metavar="K=V", help="Parameter overriding the job's; repeat.")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="Parameter overriding the job's: K=V a text, K:=JSON a typed value (n:=3); repeat.")
+@click.option("--params-json", metavar="JSON", help="Parameters overriding the job's, as a JSON object.")
 @click.option("--priority", metavar="N", help="Higher runs first (default: the job's).")
 @click.option("--now", "now_", is_flag=True, help="Put it first, skipping the queue's interval.")
 @click.option("--wait", is_flag=True, help="Wait until it ends; exit 1 unless it succeeded.")
 @json_option
 @pass_settings
-def run_job(settings: Settings, name: str, command_text: str, params: tuple[str, ...], priority: str | None,
-            now_: bool, wait: bool, as_json: bool) -> None:
+def run_job(settings: Settings, name: str, command_text: str, params: tuple[str, ...], params_json: str | None,
+            priority: str | None, now_: bool, wait: bool, as_json: bool) -> None:
     """Queue a run of job NAME and print its id.
 
     With --wait, also print how it ended (following automatic retries) and exit 1
@@ -35,8 +37,8 @@ def run_job(settings: Settings, name: str, command_text: str, params: tuple[str,
     """
     from jobtui import engine
 
-    view = engine.enqueue(name, command=command_text, params=engine.rules.params(list(params)),
-                          priority=priority, now_=now_)
+    overrides = {**engine.rules.params(params_json), **engine.rules.params(list(params))}
+    view = engine.enqueue(name, command=command_text, params=overrides, priority=priority, now_=now_)
     if as_json and not wait:
         emit_json(view.to_json())
         return

@@ -35,7 +35,7 @@ class Job(BaseModel):
     """Command line, split with shlex; the first word is the executable."""
     workdir = peewee.TextField(null=True)
     params = peewee.TextField(default="{}")
-    """JSON object of string parameters."""
+    """JSON object of parameters: names to JSON values (older databases hold texts only)."""
     schedules = peewee.TextField(default="[]")
     """JSON list of ``{"cron": EXPR, "tz": ZONE|null}``."""
     triggers = peewee.TextField(default="[]")
@@ -106,6 +106,8 @@ class Run(BaseModel):
     command = peewee.TextField(default="")
     """The Command text handed to the script (JOBTUI_COMMAND)."""
     params = peewee.TextField(default="{}")
+    paths = peewee.TextField(null=True)
+    """JSON array of the files whose change queued the run (JOBTUI_PATHS): a file trigger's run and its retries."""
     queue = peewee.CharField(max_length=64, default="default")
     priority = peewee.IntegerField(default=0)
     lane = peewee.SmallIntegerField(default=1)

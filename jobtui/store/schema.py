@@ -14,9 +14,9 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from jobtui.errors import SchemaError
 from jobtui.store.backend import backend_of
-from jobtui.store.models import ALL_MODELS, Agent, Job, Meta, Problem
+from jobtui.store.models import ALL_MODELS, Agent, Job, Meta, Problem, Run
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The version this code writes and reads."""
 
 SCHEMA_LOCK_ID = 0x6A6F6274  # "jobt": PostgreSQL advisory lock held while creating tables
@@ -72,7 +72,12 @@ def _version_4(migrator: SchemaMigrator) -> None:
     migrator.database.create_tables([Problem], safe=True)
 
 
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
+def _version_5(migrator: SchemaMigrator) -> None:
+    """Version 5: a file-triggered run keeps its paths (JOBTUI_PATHS)."""
+    migrate(migrator.add_column("run", "paths", Run.paths))
+
+
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5}
 """Version N → the function that upgrades a database from N-1 to N."""
 
 

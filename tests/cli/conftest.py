@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from jobtui.cli import main
 from tests.support import ROOT
+from tests.support.engine import agent_procs  # noqa: F401 (a fixture: pytest finds it here)
 
 Invoke = Callable[..., Result]
 

@@ -151,3 +151,31 @@ def test_feedback_shows_while_the_run_goes_on(cli, agent_proc, tmp_path) -> None
     row = wait_for(shown, message="the feedback of the running run")
     assert (row["status"], row["feedback"]) == ("running", "half way there")
     cli("cancel", str(run_id))
+
+
+@pytest.mark.agent
+def test_typed_params_from_the_command_line_reach_the_script_typed(jobtui_proc, agent_proc) -> None:
+    """`job add --params-json/--param K:=JSON` and `run --param` through the entry point, run by a real agent."""
+    added = jobtui_proc("job", "add", "typed", "--cmd", script("env_dump.py"),
+                        "--params-json", '{"n": 3, "flag": true, "tags": ["a", "b"]}',
+                        "--param", "ratio:=0.5", "--param", "text=3", "--param", "none:=null")
+    assert added.returncode == 0, added.stderr
+    shown = json.loads(jobtui_proc("job", "show", "typed", "--json").stdout)
+    assert shown["params"] == {"n": 3, "flag": True, "tags": ["a", "b"], "ratio": 0.5, "text": "3", "none": None}
+    assert 'params:      {"flag": true, "n": 3, "none": null' in jobtui_proc("job", "show", "typed").stdout
+    edited = jobtui_proc("job", "edit", "typed", "--param", "deep:={\"k\": [1, {\"x\": \"y\"}]}")
+    assert edited.returncode == 0, edited.stderr
+    done = jobtui_proc("run", "typed", "--param", "n:=4", "--params-json", '{"flag": false}', "--wait", "--json")
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    expected = {"n": 4, "flag": False, "tags": ["a", "b"], "ratio": 0.5, "text": "3", "none": None,
+                "deep": {"k": [1, {"x": "y"}]}}
+    assert run["params"] == expected
+    env = dict(line.split("=", 1) for line in jobtui_proc("logs", str(run["id"])).stdout.splitlines()
+               if line.startswith("JOBTUI_PARAM"))
+    assert json.loads(env["JOBTUI_PARAMS"]) == expected
+    assert (env["JOBTUI_PARAM_N"], env["JOBTUI_PARAM_FLAG"], env["JOBTUI_PARAM_TEXT"], env["JOBTUI_PARAM_NONE"],
+            env["JOBTUI_PARAM_TAGS"]) == ("4", "false", "3", "null", '["a", "b"]')
+    refused = jobtui_proc("run", "typed", "--param", "n:=[1,")
+    assert refused.returncode == 2
+    assert one_error_line(refused).startswith("jobtui: error: parameter 'n': not valid JSON")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import types
+from pathlib import Path
 
 import pytest
 
 from jobtui import engine
-from tests.support import ROOT, script
+from tests.support import ROOT, script, wait_for
 
 
 def _modules_after(code: str) -> set[str]:
@@ -82,6 +86,48 @@ def test_demo_opens_a_fresh_demo_database(cli, fake_ui: list[tuple], isolated_en
     assert {"disk-check", "nightly-backup", "batch-import"} <= names
     queued = engine.queue_page().rows
     assert sorted(r.job for r in queued) == sorted(names)  # one run of each, not two
+
+
+def process_state(pid: int) -> str | None:
+    """A process's state letter from /proc (``Z``: a zombie nobody reaped), None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return stat[stat.rfind(")") + 2]
+
+
+def test_a_new_demo_stops_the_agent_of_the_previous_demo_and_nothing_else(
+        cli, fake_ui: list[tuple], agent_procs, tmp_path: Path) -> None:
+    """The previous demo's background agent (started as the dashboard starts it) is stopped before its file
+    is wiped; a jobtui agent of another database and a process whose pid an old agent row names stay."""
+    from jobtui.engine.agent.registry import host_name
+    from jobtui.store import Agent
+
+    assert cli("--demo", db=False).exit_code == 0
+    demo = fake_ui[-1][0]
+    engine.open_store(demo)
+    old = engine.ensure_agent(demo)  # what the dashboard does
+    other = agent_procs.start(f"sqlite:///{tmp_path / 'other.db'}")  # an agent, but not of the demo
+    recycled = subprocess.Popen(["sleep", "60"])  # a pid an agent row of the old demo names
+    try:
+        assert old is not None
+        wait_for(lambda: any(a.pid == old for a in engine.live_agents()), message="the demo's agent")
+        Agent.insert(name="stale", host=host_name(), pid=recycled.pid, state="idle", queues="[]", started_at=0,
+                     heartbeat_at=time.time(), lease=30.0).execute()
+        engine.close_thread_connection()
+        result = cli("--demo", db=False)
+        assert result.exit_code == 0, result.output
+        assert f"stopped the previous demo's agent (pid {old})" in result.stderr
+        wait_for(lambda: process_state(old) is None, timeout=10, message=f"the old agent reaped ({process_state(old)})")
+        assert other.process.poll() is None and recycled.poll() is None
+        engine.open_store(fake_ui[-1][0])
+        assert engine.agents() == []
+    finally:
+        recycled.kill()
+        recycled.wait()
+        if process_state(old) not in (None, "Z"):
+            os.kill(old, signal.SIGKILL)
 
 
 def test_demo_with_a_command_is_refused(cli) -> None:

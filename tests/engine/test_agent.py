@@ -306,6 +306,44 @@ def test_group_gone_helper_sees_a_live_group(tmp_path: Path) -> None:
     assert group_gone(proc.pid)
 
 
+URL = "sqlite:////srv/demo/jobtui-demo.db"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["/usr/bin/python3", "-m", "jobtui", "agent", "--db", URL], True),  # as the dashboard starts it
+        (["/venv/bin/python", "/venv/bin/jobtui", "agent", "--db=" + URL, "--name", "x"], True),
+        (["/venv/bin/python", "/venv/bin/jobtui", "--db", URL, "agent"], True),
+        (["/usr/bin/python3", "-m", "jobtui", "agent", "--db", URL + "-other"], False),
+        (["/usr/bin/python3", "-m", "jobtui", "agent"], False),  # its database comes from elsewhere
+        (["/usr/bin/python3", "-m", "jobtui", "runs", "--db", URL], False),
+        (["/usr/bin/vim", "agent", "--db", URL], False),
+        (["sleep", "60"], False),
+        ([], False),
+    ],
+)
+def test_an_agent_of_a_database_is_known_by_its_command_line(argv: list[str], expected: bool) -> None:
+    from jobtui.engine.agent.background import agent_of
+
+    assert agent_of(argv, URL) is expected
+
+
+def test_stop_agent_never_signals_a_process_that_is_not_that_agent(tmp_path: Path) -> None:
+    import subprocess
+
+    from jobtui.engine.agent.background import stop_agent
+
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        assert stop_agent(other.pid, URL, timeout=1) is False
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+    assert stop_agent(other.pid, URL, timeout=1) is False  # gone
+
+
 # --- bad input never crashes an agent ------------------------------------------------------
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from jobtui import clock, engine
 from jobtui.engine.agent.agent import Agent
 from jobtui.store import Run
 from tests.support import wait_for, write_script
-from tests.support.engine import wait_final
+from tests.support.engine import texts, wait_final
 
 
 def _runs_of(job: str) -> list:
@@ -98,3 +98,45 @@ def test_an_agent_name_with_control_characters_is_refused(db, agent_procs) -> No
     assert proc.wait() == 2
     assert proc.stderr.strip().splitlines() == [
         "jobtui: error: agent name 'bad\\x1b[2Jname': control characters are not allowed"]
+
+
+def test_file_names_with_newlines_reach_the_script_unambiguously(db, db_url: str, tmp_path: Path,
+                                                                 agent_procs) -> None:
+    """A real agent watches a real folder; names holding a newline, a backslash or a CR each stay one path:
+    escaped one per line in the Command, and exactly in JOBTUI_PATHS (a JSON array)."""
+    import json
+
+    from jobtui import script as js
+    from tests.support import script
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    engine.add_job("names", script("env_dump.py"), watch=[str(inbox / "*.csv")])
+    agent_procs.start(db_url)
+    wait_for(lambda: engine.live_agents(), message="the agent to register")
+    probe = inbox / "probe.csv"
+
+    def watching() -> list:  # files present when the glob is first seen are a baseline: write until one fires
+        if not _runs_of("names"):
+            probe.write_text(f"{datetime.now().timestamp()}\n")
+        return _runs_of("names")
+
+    first = wait_for(watching, interval=3.0, message="the watcher to fire")
+    wait_final(first[-1].id)
+    tricky = [inbox / "two\nlines.csv", inbox / "back\\slash\\n.csv", inbox / "cr\r.csv", inbox / "plain.csv"]
+    for path in tricky:
+        path.write_text("x\n")
+    runs = wait_for(lambda: [r for r in _runs_of("names") if r.id != first[-1].id], message="a run of the files")
+    done = wait_final(runs[0].id)
+    assert done.status.value == "succeeded"
+    expected = sorted(str(p) for p in tricky)
+    lines = texts(done.id)
+    env = dict(line.split("=", 1) for line in lines if line.startswith("JOBTUI_"))
+    assert json.loads(env["JOBTUI_PATHS"]) == expected
+    at = lines.index("JOBTUI_COMMAND=" + done.command.split("\n")[0])
+    received = "\n".join([lines[at].removeprefix("JOBTUI_COMMAND="), *lines[at + 1:at + len(tricky)]])
+    assert received == done.command
+    assert done.command.split("\n") == [  # one line a path: no raw newline inside a name
+        str(inbox / "back\\\\slash\\\\n.csv"), str(inbox / "cr\\r.csv"), str(inbox / "plain.csv"),
+        str(inbox / "two\\nlines.csv")]
+    assert js.split_paths(done.command) == expected

@@ -37,7 +37,7 @@ def test_add_stores_every_field_and_show_returns_it(db, tmp_path: Path) -> None:
     assert view.name == "backup"
     assert view.command == f"{OK} --fast"
     assert view.workdir == str(tmp_path.resolve())
-    assert view.params == {"target": "/data", "n": "3"}  # values are text: they become env variables
+    assert view.params == {"target": "/data", "n": 3}  # values keep their JSON type
     assert [s.cron for s in view.schedules] == ["30 2 * * *"]
     assert view.triggers == ("deploy.*",) and view.watch == ("/srv/in/*.csv",)
     assert (view.queue, view.priority, view.timeout, view.retries, view.backoff) == ("slow", 5, 90.0, 2, 1.5)
@@ -112,7 +112,7 @@ def _not_executable(tmp_path: Path) -> str:
         ("x", OK, {"params": "{not json"}, "not valid JSON"),
         ("x", OK, {"params": {"1bad": "v"}}, "parameter name '1bad'"),
         ("x", OK, {"params": {"has space": "v"}}, "parameter name 'has space'"),
-        ("x", OK, {"params": {"nested": {"a": 1}}}, "parameter 'nested'"),
+        ("x", OK, {"params": {"nested": {"a": float("nan")}}}, "parameter 'nested': nan is not a finite number"),
         ("x", OK, {"log_level": "loud"}, "unknown log level 'loud'"),
         ("x", OK, {"timeout": -1}, "timeout -1: must be at least"),
         ("x", OK, {"timeout": 0}, "timeout 0: must be at least"),

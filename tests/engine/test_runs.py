@@ -54,7 +54,7 @@ def test_enqueue_carries_command_params_and_priority(db) -> None:
     run = engine.enqueue("job", command="deploy v2", params={"b": "run", "c": 3})
     assert run.status == RunState.QUEUED
     assert run.command == "deploy v2"
-    assert run.params == {"a": "job", "b": "run", "c": "3"}  # the run's parameters override the job's
+    assert run.params == {"a": "job", "b": "run", "c": 3}  # the run's parameters override the job's, typed
     assert run.priority == 4  # the job's, unless given
     assert (run.attempt, run.retry_of, run.trigger, run.queue) == (1, None, "manual", "default")
     assert run.started_at is None and run.finished_at is None

@@ -250,3 +250,85 @@ def test_a_deleted_then_recreated_file_fires_again(watchers, tmp_path: Path) -> 
     target.write_text("x\n")
     os.utime(target, (stamp, stamp))  # same size and mtime as before: still a new file
     wait_for(lambda: len(file_runs("cycle")) == 2)
+
+
+# --- the paths a script receives ------------------------------------------------------
+
+NAMES = ["/in/plain.csv", "/in/two\nlines.csv", "/in/back\\slash.csv", "/in/\\n literally", "/in/cr\r.csv",
+         "/in/tab\there", "/in/caf\u00e9 \u2028.csv", "/in/trailing\\"]
+
+
+def test_paths_go_one_a_line_escaped_and_come_back_exactly() -> None:
+    from jobtui.script import join_paths, split_paths
+
+    command = join_paths(NAMES)
+    assert len(command.split("\n")) == len(NAMES)
+    assert command.split("\n")[1:4] == ["/in/two\\nlines.csv", "/in/back\\\\slash.csv", "/in/\\\\n literally"]
+    assert split_paths(command) == NAMES
+    assert split_paths(join_paths([])) == [] and split_paths(join_paths(["/a"])) == ["/a"]
+
+
+def test_a_big_batch_is_split_so_each_run_fits_a_scripts_environment() -> None:
+    import json
+
+    from jobtui.engine.core.rules import MAX_COMMAND
+    from jobtui.engine.triggers.files import _split
+    from jobtui.script import join_paths
+
+    accented = "\u00e9" * 100  # 2 bytes a character in UTF-8, 6 in ASCII-only JSON
+    paths = [f"/in/{accented}-{i}.csv" for i in range(1000)]
+    groups = _split(paths)
+    assert [p for g in groups for p in g] == paths and len(groups) > 3
+    for group in groups:
+        assert len(join_paths(group).encode()) <= MAX_COMMAND and len(json.dumps(group)) <= MAX_COMMAND
+
+
+def test_a_file_run_and_its_retry_carry_the_paths(watchers, tmp_path: Path) -> None:
+    import json
+
+    from jobtui import engine
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    add_job("paths", OK, watch=[str(folder / "*.csv")])
+    watcher = watchers()
+    ready(watcher, folder)
+    (folder / "a\nb.csv").write_text("x\n")
+    run = wait_for(lambda: file_runs("paths"))[0]
+    assert json.loads(run.paths) == [str(folder / "a\nb.csv")]
+    assert run.command == str(folder / "a\\nb.csv")
+    engine.cancel(run.id)
+    retry = engine.retry(run.id)[0]
+    assert json.loads(Run.get_by_id(retry.id).paths) == [str(folder / "a\nb.csv")]
+    assert Run.get_by_id(engine.enqueue("paths").id).paths is None  # a run by hand has no files
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_the_other_files_still_fire(watchers, tmp_path: Path,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """No database text can hold it: the watcher says so once and goes on (it used to fail every session)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    add_job("latin1", OK, watch=[str(folder / "*.csv")])
+    watcher = watchers()
+    ready(watcher, folder)
+    with open(os.fsencode(folder) + b"/caf\xe9.csv", "wb") as handle:  # a Latin-1 name
+        handle.write(b"x\n")
+    (folder / "good.csv").write_text("x\n")
+    wait_for(lambda: file_runs("latin1"), message="the good file to fire")
+    settle(watcher)
+    assert [r.command for r in file_runs("latin1")] == [str(folder / "good.csv")]
+    skipped = [r.getMessage() for r in caplog.records if "not UTF-8" in r.getMessage()]
+    assert len(skipped) == 1 and "caf\\xe9.csv" in skipped[0], skipped
+
+
+def test_the_script_helper_reads_jobtui_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from jobtui import script as js
+
+    assert js.paths() == []  # not queued by a file change
+    monkeypatch.setenv("JOBTUI_PATHS", json.dumps(NAMES))
+    assert js.paths() == NAMES
+    monkeypatch.setenv("JOBTUI_PATHS", '{"not": "a list"}')
+    with pytest.raises(ValueError, match="not a JSON array"):
+        js.paths()

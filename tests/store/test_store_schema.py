@@ -169,3 +169,29 @@ def test_a_version_1_database_keeps_its_runs_and_never_reuses_an_id_after_the_up
         "VALUES (1, 'j', 'queued', '', '{}', 'default', 0, 1, 1, 'manual', 0, 0, 0, 0, 0, 0, 0)")
     assert cursor.lastrowid == 8, "past every id a run (3) or a retry (7) ever named"
     assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,), "foreign keys are on again"
+
+
+def _as_version_4(db: peewee.Database) -> None:
+    """Make a fresh database look like one of version 4: no run.paths."""
+    db.execute_sql('ALTER TABLE "run" DROP COLUMN "paths"')
+    db.execute_sql("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
+def test_a_version_4_database_gets_the_paths_of_file_runs(sqlite_file: Path) -> None:
+    url = f"sqlite:///{sqlite_file}"
+    _as_version_4(connect(url))
+    database.close()
+    connect(url)
+    assert schema_version(database) == SCHEMA_VERSION
+    assert "paths" in {c.name for c in database.get_columns("run")}
+
+
+def test_a_version_4_postgres_schema_gets_the_paths_of_file_runs(pg_settings) -> None:
+    _as_version_4(connect(pg_settings.db_url))
+    database.close()
+    db = connect(pg_settings.db_url)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert "paths" in {c.name for c in db.get_columns("run")}
+    finally:
+        db.close()

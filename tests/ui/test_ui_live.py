@@ -137,6 +137,39 @@ async def test_the_start_key_on_the_agents_tab_starts_an_agent_when_none_serves(
         stop_live_agents()
 
 
+def process_state(pid: int) -> str | None:
+    """A process's state letter from /proc (``Z``: a zombie nobody reaped), None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return stat[stat.rfind(")") + 2]
+
+
+async def test_an_agent_the_dashboard_started_is_reaped_once_it_drains(db: Settings) -> None:
+    """The dashboard's background agent is its child: once it drains and exits, no <defunct> stays behind."""
+    from jobtui.ui import make_app
+
+    app = make_app(db)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: engine.live_agents(), timeout=20, message="the background agent")
+            agent = engine.live_agents()[0]
+            assert Path(f"/proc/{agent.pid}/stat").read_text().split(") ")[1].split()[1] == str(os.getpid())
+            await pilot.press("5")
+            app.main_screen.refresh_data(force=True)
+            await settle(pilot)
+            await pilot.press("D")
+            await settle(pilot)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: process_state(agent.pid) in ("Z", None), timeout=30,
+                             message="the drained agent to exit")
+            await wait_until(pilot, lambda: process_state(agent.pid) is None, timeout=10,
+                             message=f"the exited agent to be reaped (state {process_state(agent.pid)})")
+    finally:
+        stop_live_agents()
+
+
 def dead_agent_with_a_running_run(db: Settings) -> int:
     """An agent of this host whose process has ended (kill -9 leaves exactly this), running a run; the run's id."""
     from jobtui.clock import utc_now

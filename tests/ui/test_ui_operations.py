@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -58,6 +59,42 @@ async def test_add_a_job_with_the_form(app, tmp_path) -> None:
         job = engine.get_job("hello")
         assert job.cron == "0 3 * * *" and job.params == {"who": "world"} and job.domain == "demo"
         assert "hello" in keys_of(table(app, "jobs"))
+
+
+async def test_the_form_keeps_parameters_typed(app, tmp_path) -> None:
+    """JSON typed into Params is stored as typed, shown again as typed, and kept by an edit of another field."""
+    script = tmp_path / "typed.sh"
+    script.write_text("#!/bin/sh\necho typed\n")
+    script.chmod(0o755)
+    typed = {"n": 3, "flag": True, "tags": ["a", "b"], "nested": {"k": None}}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "1")
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#field-name").value = "typed"
+        form.query_one("#field-command").value = str(script)
+        form.query_one("#field-params").focus()
+        await pilot.press(*'{"n": 3, "flag": true, "tags": ["a", "b"], "nested": {"k": null}}')
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert not form.query_one("#error-params").has_class("-shown"), form.query_one("#error-params").render()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        assert engine.get_job("typed").params == typed
+
+        await goto(pilot, "1", "typed")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert json.loads(form.query_one("#field-params").value) == typed
+        form.query_one("#field-retries").value = "2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        job = engine.get_job("typed")
+        assert (job.retries, job.params) == (2, typed)
 
 
 async def test_form_checks_fields_inline_and_refuses_bad_ones(app) -> None:

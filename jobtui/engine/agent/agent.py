@@ -14,8 +14,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,7 +22,7 @@ from pathlib import Path
 
 from jobtui.clock import utc_now
 from jobtui.config import Settings
-from jobtui.engine.agent import registry
+from jobtui.engine.agent import background, registry
 from jobtui.engine.agent.flusher import Flusher
 from jobtui.engine.agent.processes import kill_orphans
 from jobtui.engine.agent.registry import host_name
@@ -347,7 +345,8 @@ def ensure_agent(settings: Settings) -> int | None:
     """Start a detached background agent unless a live one serves this database on this host.
 
     The agent runs in its own session with its output in ``agent.log`` in the
-    data directory, so it outlives the dashboard and the SSH session.
+    data directory, so it outlives the dashboard and the SSH session; should it
+    end first (drained), it is reaped at once (:func:`background.start_detached`).
 
     Returns:
         The new agent's process id, or None if one was already running.
@@ -355,10 +354,5 @@ def ensure_agent(settings: Settings) -> int | None:
     if live_agents(host=host_name()):
         return None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = Path(settings.data_dir) / "agent.log"
-    with open(log_path, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobtui", "agent", "--db", settings.db_url],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True,
-        )
-    return process.pid
+    return background.start_detached(background.agent_command(settings.db_url),
+                                     Path(settings.data_dir) / "agent.log")

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jobtui.engine.agent.processes import group_alive, kill_group
 from jobtui.engine.core.states import (
@@ -51,11 +52,14 @@ class RunSpec:
     job: str
     argv: tuple[str, ...]
     command: str
-    params: dict[str, str]
+    params: dict[str, Any]
+    """Names to JSON values."""
     attempt: int
     workdir: str | None = None
     timeout: float | None = None
     log_level: Level = Level.INFO
+    paths: tuple[str, ...] | None = None
+    """The files whose change queued the run (JOBTUI_PATHS); None when no file change did."""
 
     @classmethod
     def build(cls, run: dict, job: dict | None) -> RunSpec:
@@ -68,6 +72,7 @@ class RunSpec:
             attempt=run["attempt"], workdir=job["workdir"] if job else None,
             timeout=job["timeout"] if job else None,
             log_level=Level(job["log_level"]) if job else Level.INFO,
+            paths=None if run.get("paths") is None else tuple(json.loads(run["paths"])),
         )
 
 
@@ -104,9 +109,20 @@ def script_env(spec: RunSpec, result_file: str, base: Mapping[str, str] | None =
         JOBTUI_ATTEMPT=str(spec.attempt),
         JOBTUI_RESULT_FILE=result_file,
     )
+    if spec.paths is not None:
+        env["JOBTUI_PATHS"] = json.dumps(list(spec.paths))
     for name, value in spec.params.items():
-        env["JOBTUI_PARAM_" + name.upper()] = value
+        env["JOBTUI_PARAM_" + name.upper()] = param_text(value)
     return env
+
+
+def param_text(value: Any) -> str:
+    """A parameter as ``JOBTUI_PARAM_<NAME>`` carries it: a text as itself, any other value as its
+    JSON text (``true``, ``false``, ``null``, ``3``, ``0.5``, ``["a", "b"]``, ``{"k": 1}``).
+
+    ``JOBTUI_PARAMS`` holds the whole object, for a script that needs the types.
+    """
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 class Runner:

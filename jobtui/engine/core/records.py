@@ -66,7 +66,8 @@ class RunView:
     result: int | None
     feedback: str | None
     command: str
-    params: dict[str, str]
+    params: dict[str, Any]
+    """Names to JSON values (texts only, in databases of jobtui before typed parameters)."""
     queue: str
     priority: int
     attempt: int
@@ -174,7 +175,8 @@ class JobView:
     description: str
     command: str
     workdir: str | None
-    params: dict[str, str]
+    params: dict[str, Any]
+    """Names to JSON values (texts only, in databases of jobtui before typed parameters)."""
     schedules: tuple[Schedule, ...]
     triggers: tuple[str, ...]
     watch: tuple[str, ...]

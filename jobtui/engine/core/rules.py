@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, TypeVar
 
 from jobtui.engine.core.states import Level, RunState
 from jobtui.errors import NotFound, UserError
+from jobtui.nesting import check_depth, too_deep
 
 E = TypeVar("E", bound=Enum)
 
@@ -29,6 +32,7 @@ PRIORITY_LIMIT = 1000  # |priority| of a job or a run; higher runs first
 MAX_RETRIES = 100  # new attempts a job may ask for after a failure
 MIN_TIMEOUT = 0.001  # seconds: the shortest timeout accepted
 MAX_COMMAND = 64 * 1024  # characters of Command text a run may carry
+MAX_PARAMS = 64 * 1024  # characters of a run's parameters as JSON (twice in a script's environment)
 MAX_EVENT = 255  # characters of a notification's event name
 MAX_INTERVAL = 7 * 86400  # seconds between two runs of a queue, at most
 MAX_CONCURRENCY = 1000  # runs of one queue at the same time, at most
@@ -186,44 +190,104 @@ def command_text(text: str) -> str:
     return text
 
 
-def params(value: Any) -> dict[str, str]:
-    """Parameters from a JSON object text, a mapping or ``K=V`` pairs.
+def params(value: Any) -> dict[str, Any]:
+    """Parameters: a JSON object of names to JSON values, from a JSON object text, a mapping or pairs.
 
-    Values are kept as text (they reach scripts as environment variables).
+    A pair ``K=V`` gives the text ``V``; ``K:=V`` the JSON value ``V`` (``n:=3``,
+    ``flag:=true``, ``tags:=["a","b"]``). Values keep their JSON type (TOML dates
+    and times become ISO 8601 texts); names become environment variable names
+    (``JOBTUI_PARAM_<NAME>``). Bounded: :data:`~jobtui.nesting.MAX_DEPTH` levels,
+    :data:`MAX_PARAMS` characters of JSON, and nothing an environment cannot hold.
     """
     if not _given(value):
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"parameters: not valid JSON ({exc.msg} at column {exc.colno})", "params") from None
-        except RecursionError:
-            raise UserError("parameters: nested too deeply", "params") from None
+        value = _json_text(value, "parameters")
         if not isinstance(value, dict):
             raise UserError("parameters: expected a JSON object like {\"key\": \"value\"}", "params")
     if isinstance(value, (list, tuple)):
-        pairs: dict[str, Any] = {}
-        for item in value:
-            key, sep, val = str(item).partition("=")
-            if not sep:
-                raise UserError(f"parameter {item!r}: expected KEY=VALUE", "params")
-            pairs[key.strip()] = val
-        value = pairs
+        value = _pairs(value)
     if not isinstance(value, Mapping):
         raise UserError("parameters: expected a table of names to values", "params")
-    out: dict[str, str] = {}
+    check_depth(value, "parameters", "params")
+    out: dict[str, Any] = {}
     for key, val in value.items():
         if not PARAM_RE.match(str(key)):
             raise UserError(f"parameter name {key!r}: use letters, digits and '_', not starting with a digit",
                             "params")
-        if isinstance(val, (dict, list)):
-            raise UserError(f"parameter {key!r}: expected a text or number, not a {type(val).__name__}", "params")
-        text = "" if val is None else (json.dumps(val) if isinstance(val, bool) else str(val))
-        if "\x00" in text:
-            raise UserError(f"parameter {key!r}: contains a NUL character, which no script can receive", "params")
-        out[str(key)] = text
+        out[str(key)] = _json_value(val, f"parameter {str(key)!r}")
+    size = len(json.dumps(out))
+    if size > MAX_PARAMS:
+        raise UserError(f"parameters: {size:,} characters as JSON, at most {MAX_PARAMS:,}", "params")
     return out
+
+
+def _pairs(items: list[Any] | tuple[Any, ...]) -> dict[str, Any]:
+    """``K=V`` (a text) and ``K:=V`` (a JSON value) pairs as a mapping; a later one wins."""
+    pairs: dict[str, Any] = {}
+    for item in items:
+        key, sep, val = str(item).partition("=")
+        if not sep:
+            raise UserError(f"parameter {item!r}: expected KEY=VALUE (or KEY:=JSON)", "params")
+        key = key.strip()
+        if key.endswith(":"):
+            key = key[:-1].rstrip()
+            pairs[key] = _json_text(val, f"parameter {key!r}")
+        else:
+            pairs[key] = val
+    return pairs
+
+
+class _NotANumber(Exception):
+    """NaN or Infinity in a JSON text: Python reads them, JSON has no such numbers."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def _json_text(text: str, what: str) -> Any:
+    """A JSON text's value, refused in one line naming ``what`` (never NaN or Infinity)."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{what}: not valid JSON ({exc.msg} at column {exc.colno})", "params") from None
+    except _NotANumber as exc:
+        raise UserError(f"{what}: not valid JSON ({exc} is not a JSON number)", "params") from None
+    except RecursionError:
+        raise too_deep(what, "params") from None
+    except ValueError:  # the only other one json raises: an integer past Python's digit limit
+        raise UserError(f"{what}: a number of more than {sys.get_int_max_str_digits()} digits", "params") from None
+
+
+def _json_value(value: Any, what: str) -> Any:
+    """A parameter's value as JSON keeps it (depth already bounded), or a one-line refusal."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UserError(f"{what}: {value!r} is not a finite number", "params")
+        return value
+    if isinstance(value, (datetime, date, time)):  # TOML has them, JSON does not
+        return value.isoformat()
+    if isinstance(value, str):
+        return _receivable(value, what)
+    if isinstance(value, Mapping):
+        return {_receivable(str(k), what): _json_value(v, what) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item, what) for item in value]
+    raise UserError(f"{what}: a {type(value).__name__} is not a JSON value", "params")
+
+
+def _receivable(text: str, what: str) -> str:
+    """A text a script can receive: no NUL (an environment variable ends at one), valid Unicode."""
+    if "\x00" in text:
+        raise UserError(f"{what}: contains a NUL character, which no script can receive", "params")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{what}: not valid Unicode text (a lone surrogate)", "params") from None
+    return text
 
 
 # --- ids -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from enum import Enum
@@ -81,11 +82,23 @@ def _toml_value(view: JobView, key: str) -> Any:
     if key == "schedules":
         return [s.cron if not s.tz else f"{s.cron}@{s.tz}" for s in view.schedules]
     value = getattr(view, key)
+    if key == "params" and _has_null(value):
+        # TOML has no null: such parameters go out as their JSON text, which import reads back
+        return json.dumps(value, sort_keys=True)
     if key == "log_level":
         return value.name.lower()
     if isinstance(value, Enum):
         return value.value
     return list(value) if isinstance(value, tuple) else value
+
+
+def _has_null(value: Any) -> bool:
+    """Whether a JSON value holds a null anywhere (depth is bounded by the parameters' rule)."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(v) for v in value.values())
+    return isinstance(value, list) and any(_has_null(v) for v in value)
 
 
 def export_jobs(names: Iterable[str] | None = None) -> str:

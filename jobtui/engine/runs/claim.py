@@ -19,7 +19,7 @@ from typing import Any
 from jobtui.engine.core.states import FAILURES, RESULT_FAILED, RunState, Trigger
 from jobtui.engine.logs.codec import PendingChunk
 from jobtui.engine.logs.store import insert_chunks
-from jobtui.engine.runs.operator import new_run
+from jobtui.engine.runs.operator import new_run, run_paths
 from jobtui.store import Agent, Job, Run, backend, database
 
 CLAIM_LOCK_ID = 0x6A6F6263  # "jobc": PostgreSQL advisory lock held for the length of a claim
@@ -169,7 +169,7 @@ def finish_in_transaction(run_id: int, queue: str, agent: str, outcome: Outcome,
 
 def schedule_retry(run_id: int, now: float) -> int | None:
     """Queue the next attempt of a failed run if its job allows one, with exponential backoff."""
-    run = Run.select(Run.id, Run.job, Run.attempt, Run.command, Run.params, Run.priority).where(
+    run = Run.select(Run.id, Run.job, Run.attempt, Run.command, Run.params, Run.paths, Run.priority).where(
         Run.id == run_id).get_or_none()
     if run is None or run.job_id is None:
         return None
@@ -177,8 +177,8 @@ def schedule_retry(run_id: int, now: float) -> int | None:
     if job is None or run.attempt > job.retries:
         return None
     delay = min(MAX_BACKOFF, job.backoff * (2 ** (run.attempt - 1)))
-    return new_run(job, command=run.command, params=json.loads(run.params), priority=run.priority,
-                   trigger=Trigger.RETRY, retry_of=run.id, attempt=run.attempt + 1,
+    return new_run(job, command=run.command, params=json.loads(run.params), paths=run_paths(run.paths),
+                   priority=run.priority, trigger=Trigger.RETRY, retry_of=run.id, attempt=run.attempt + 1,
                    not_before=now + delay, now=now)
 
 

@@ -34,11 +34,12 @@ def _ids(run_ids: int | str | Iterable[int | str]) -> list[int]:
 
 def run_row(job: Job, *, command: str = "", params: Mapping[str, Any] | None = None,
             priority: int | None = None, trigger: Trigger | str = Trigger.MANUAL,
-            dedupe_key: str | None = None, not_before: float = 0.0,
+            dedupe_key: str | None = None, not_before: float = 0.0, paths: Sequence[str] | None = None,
             retry_of: int | None = None, attempt: int = 1, now: float | None = None) -> dict[str, Any]:
     """The row of a queued run of ``job``, checked, for :func:`new_run` or :func:`new_runs_by_key`.
 
-    The run's parameters are the job's, overridden by ``params``.
+    The run's parameters are the job's, overridden by ``params``; ``paths`` are the
+    files whose change queued it (None: no file trigger).
 
     Raises:
         UserError: a Command text scripts cannot receive, or bad parameters.
@@ -52,7 +53,13 @@ def run_row(job: Job, *, command: str = "", params: Mapping[str, Any] | None = N
         "trigger": str(Trigger(trigger)), "dedupe_key": dedupe_key,
         "queued_at": now if now is not None else utc_now().timestamp(),
         "not_before": not_before, "retry_of": retry_of, "attempt": attempt,
+        "paths": None if paths is None else json.dumps(list(paths)),
     }
+
+
+def run_paths(stored: str | None) -> list[str] | None:
+    """A run's stored paths, as :func:`run_row` takes them (a retry keeps its run's files)."""
+    return None if stored is None else json.loads(stored)
 
 
 def new_run(job: Job, **run: Any) -> int:
@@ -150,7 +157,7 @@ def retry(run_ids: int | str | Iterable[int | str]) -> list[RunView]:
             if waiting is not None:
                 raise UserError(f"run #{run_id} is already retried by #{waiting.id} ({waiting.status})")
             new_ids.append(new_run(job, command=run.command, params=json.loads(run.params),
-                                   priority=run.priority, trigger=Trigger.RETRY,
+                                   paths=run_paths(run.paths), priority=run.priority, trigger=Trigger.RETRY,
                                    retry_of=run.id, attempt=run.attempt + 1))
             audit.record("run.retry", f"#{run_id}", f"as #{new_ids[-1]}")
     return [get_run(i) for i in new_ids]

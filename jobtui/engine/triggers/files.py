@@ -5,8 +5,10 @@ File-trigger rules:
 
 - a burst of changes becomes one run: a job fires once no matching change came
   for ``debounce`` seconds (or ``max_wait`` after the first), with the changed
-  paths, newline-separated, as the run's Command (split into several runs only
-  past the Command size limit);
+  paths as the run's Command, one a line with a newline, a carriage return or a
+  backslash in a name escaped (:func:`jobtui.script.join_paths`), and exactly as
+  the JSON array ``JOBTUI_PATHS`` (split into several runs only past the Command
+  size limit);
 - ``*.tmp``, ``*.part``, ``*.swp``, ``*~`` and dotfiles (or anything under a dot
   folder) are ignored, so write-then-rename fires once, for the final name;
 - a file is taken only once its size and mtime have not changed for ``stable`` seconds;
@@ -41,7 +43,14 @@ from jobtui.engine.core.states import Trigger
 from jobtui.engine.problems import ProblemKind, clear_problem, record_problem
 from jobtui.engine.runs.operator import new_run
 from jobtui.engine.service import Service
-from jobtui.engine.triggers.globs import WatchSpec, file_state, ignored
+from jobtui.engine.triggers.globs import (
+    WatchSpec,
+    file_state,
+    ignored,
+    shown_name,
+    utf8_name,
+)
+from jobtui.script import join_paths
 from jobtui.store import FileSeen, Job, database
 
 log = logging.getLogger("jobtui")
@@ -102,6 +111,8 @@ class FileWatcher(Service):
         self._restart = threading.Event()
         self._watching: tuple[str, ...] = ()
         self._polled_at = 0.0
+        self._skipped: set[tuple[str, str]] = set()
+        """(job, path) of names that are not UTF-8, already said."""
 
     @property
     def problems(self) -> dict[str, str]:
@@ -168,6 +179,8 @@ class FileWatcher(Service):
                 self._session()
             except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
                 log.warning("file watcher: %s", exc, exc_info=True)
+                with self._lock:
+                    self._scanned.clear()  # the changes of a failed session are found by the next one's scan
                 self._stop.wait(1.0)
 
     def _session(self) -> None:
@@ -283,11 +296,21 @@ class FileWatcher(Service):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in names:
                 path = os.path.join(folder, name)
-                if spec.regex.match(path) and not ignored(path, spec.root):
+                if spec.regex.match(path) and not ignored(path, spec.root) and self._usable(spec.job, path):
                     stat = file_state(path)
                     if stat is not None:
                         found[path] = stat
         return found
+
+    def _usable(self, job: str, path: str) -> bool:
+        """Whether a matching file can queue a run; a name that is not UTF-8 is skipped, said once."""
+        if utf8_name(path):
+            return True
+        if (job, path) not in self._skipped:
+            self._skipped.add((job, path))
+            log.warning("file trigger of job %s: %s: the name is not UTF-8, skipped (rename the file)",
+                        job, shown_name(path))
+        return False
 
     def _add(self, job: str, path: str, size: int, mtime: float, now: float) -> None:
         batch = self._batches.setdefault(job, _Batch())
@@ -303,7 +326,7 @@ class FileWatcher(Service):
         with self._lock:
             for path in paths:
                 for spec in self._specs:
-                    if spec.regex.match(path) and not ignored(path, spec.root):
+                    if spec.regex.match(path) and not ignored(path, spec.root) and self._usable(spec.job, path):
                         mtime, size = file_state(path) or (-1.0, -1)
                         self._add(spec.job, path, size, mtime, now)
 
@@ -366,7 +389,7 @@ class FileWatcher(Service):
             # rsync -a, for as long as the first run is kept.)
             claimed = sorted(p for p, (mtime, size) in files.items() if _claim(job, p, mtime, size))
             for batch in _split(claimed):
-                run_ids.append(new_run(row, command="\n".join(batch), trigger=Trigger.FILE))
+                run_ids.append(new_run(row, command=join_paths(batch), paths=batch, trigger=Trigger.FILE))
         self.queued.extend(run_ids)
         if run_ids:
             log.info("file trigger: queued %s of job %s", ", ".join(f"#{i}" for i in run_ids), job)
@@ -383,13 +406,17 @@ def _claim(job: str, path: str, mtime: float, size: int) -> bool:
 
 
 def _split(paths: list[str]) -> list[list[str]]:
-    """Paths in groups whose newline-joined text fits a run's Command."""
+    """Paths in groups that fit one run: its Command (UTF-8 bytes) and its JOBTUI_PATHS (JSON) each
+    within :data:`MAX_COMMAND`, so a script's environment can always hold them."""
     groups: list[list[str]] = []
-    size = MAX_COMMAND + 1
+    command = array = MAX_COMMAND + 1
     for path in paths:
-        if size + len(path) + 1 > MAX_COMMAND:
+        line = len(join_paths([path]).encode("utf-8")) + 1  # and its newline
+        item = len(json.dumps(path)) + 2  # and its ", "
+        if command + line > MAX_COMMAND or array + item > MAX_COMMAND:
             groups.append([])
-            size = 0
+            command = array = 2  # the array's brackets
         groups[-1].append(path)
-        size += len(path) + 1
+        command += line
+        array += item
     return groups

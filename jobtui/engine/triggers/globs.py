@@ -86,6 +86,21 @@ def ignored(path: str, root: str) -> bool:
     return any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
 
 
+def utf8_name(path: str) -> bool:
+    """Whether a path is UTF-8 text; a byte that is not (a Latin-1 ``é``) comes as a lone surrogate,
+    which neither the database nor a script's JSON can hold."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(path: str) -> str:
+    """A path as a log line can show it, its bytes that are not UTF-8 as ``\\xHH``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def file_state(path: str) -> tuple[float, int] | None:
     """(mtime, size) of a regular file, or None."""
     try:
