@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -259,32 +258,14 @@ def _report(view: JobView, as_json: bool, verb: str) -> None:
 
 
 def _describe(view: JobView) -> str:
-    schedules = ", ".join(s.cron + (f" ({s.tz})" if s.tz else "") for s in view.schedules)
+    from jobtui.engine import job_definition
+
     durations = ", ".join(duration(d) for d in view.durations[-5:])
-    return fields([
-        ("name", view.name),
-        ("description", view.description or "-"),
-        ("command", view.command),
-        ("workdir", view.workdir or "-"),
-        ("enabled", "yes" if view.enabled else "no"),
-        ("queue", view.queue),
-        ("priority", view.priority),
-        ("schedule", schedules or "-"),
-        ("in words", view.schedule_text or "-"),
+    now = [
         ("next run", when(view.next_run, full=True)),
         ("missed", f"{view.missed} fires in the last day" if view.missed else "-"),
-        ("triggers", ", ".join(view.triggers) or "-"),
-        ("watch", ", ".join(view.watch) or "-"),
-        ("params", json.dumps(view.params, sort_keys=True, ensure_ascii=False) if view.params else "-"),
-        ("timeout", f"{view.timeout:g}s" if view.timeout is not None else "-"),
-        ("retries", f"{view.retries} (backoff {view.backoff:g}s)"),
-        ("log level", view.log_level.name.lower()),
-        ("domain", view.domain or "-"),
         ("last run", f"#{view.last_run_id} {view.last_status.value} {when(view.last_run_at)}"
          if view.last_run_id is not None and view.last_status else "-"),
-        ("overlap", view.overlap),
-        ("misfire", view.misfire),
-        ("reports", f"{', '.join(view.report_to)} on {view.report_on}" if view.report_to else "-"),
-        ("hook", view.hook or "-"),
         ("durations", durations or "-"),
-    ])
+    ]
+    return fields([*(pair for _, pairs in job_definition(view) for pair in pairs), *now])

@@ -44,6 +44,7 @@ from jobtui.engine.core.states import (
 )
 from jobtui.engine.core.wait_reasons import Wait, Waiting
 from jobtui.engine.jobs.crud import add_job, edit_job, remove_job, set_enabled
+from jobtui.engine.jobs.describe import definition as job_definition
 from jobtui.engine.jobs.fields import DEFAULTS as JOB_DEFAULTS
 from jobtui.engine.jobs.fields import clean_fields
 from jobtui.engine.jobs.toml import export_jobs, import_jobs, load_toml
@@ -97,19 +98,17 @@ from jobtui.engine.triggers.notify import notifications, notify
 __all__ = [
     "ACTIVE", "AgentState", "AgentView", "CLEANUP_EVERY", "ChangeToken", "CleanupPolicy", "CleanupReport",
     "JOB_DEFAULTS", "JobView", "Level", "LogLine", "LogUpdate", "Misfire", "NotificationView", "NotifyResult",
-    "Overlap", "Page", "ProblemKind", "ProblemView", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState", "RunView", "SUCCESSFUL",
-    "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL", "Wait", "Waiting",
+    "Overlap", "Page", "ProblemKind", "ProblemView", "QueueView", "RUN_SORT_KEYS", "ReportOn", "RunState",
+    "RunView", "SUCCESSFUL", "Schedule", "TERMINAL", "Trigger", "UNSUCCESSFUL", "Wait", "Waiting",
     "add_job", "agents", "cancel", "change_token", "clean_fields", "cleanup", "close_store",
     "close_thread_connection", "control_agent", "describe", "dismiss_problems", "edit_job", "enqueue",
-    "ensure_agent",
-    "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page", "follow",
-    "forget_agents", "get_job", "get_run", "import_jobs", "iter_lines", "jobs_page", "line_count",
-    "line_numbers", "live_agents", "load_toml", "mark_all_seen", "mark_seen", "notifications", "notify",
-    "open_store",
-    "policies", "prepare_demo", "problems", "queue_page", "queues", "read_lines", "recent_durations",
-    "recover_gone_agents", "remove", "remove_job", "retry", "rules", "run_agent", "runs_page", "search",
-    "set_enabled", "set_policies", "set_policy", "set_priority", "set_queue", "tab_counts", "validate_cron",
-    "wait_for_end", "waiting",
+    "ensure_agent", "execute_now", "executed_page", "expected_durations", "export_jobs", "failed_page",
+    "follow", "forget_agents", "get_job", "get_run", "import_jobs", "iter_lines", "job_definition",
+    "jobs_page", "line_count", "line_numbers", "live_agents", "load_toml", "mark_all_seen", "mark_seen",
+    "notifications", "notify", "open_store", "policies", "prepare_demo", "problems", "queue_page", "queues",
+    "read_lines", "recent_durations", "recover_gone_agents", "remove", "remove_job", "retry", "rules",
+    "run_agent", "runs_page", "search", "set_enabled", "set_policies", "set_policy", "set_priority",
+    "set_queue", "tab_counts", "validate_cron", "wait_for_end", "waiting",
 ]  # fmt: skip
 
 _LAZY = {

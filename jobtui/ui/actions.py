@@ -124,7 +124,7 @@ class Actions(Screen):
     def add_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         self.app.push_screen(JobFormScreen(None), self._job_saved("added"))
 
-    def edit_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def edit_job(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         self.app.push_screen(JobFormScreen(records[0]), self._job_saved("saved"))
 
     def _job_saved(self, verb: str) -> Callable[[JobView | None], None]:
@@ -135,7 +135,7 @@ class Actions(Screen):
 
         return saved
 
-    def remove_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def remove_job(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         name = records[0].name
         self.confirm(
             _question("Remove job ", inert(name), " and its queued runs?\n"
@@ -144,10 +144,10 @@ class Actions(Screen):
                                      lambda n: f"removed job {name} ({n} queued runs removed)"),
             yes="Remove")
 
-    def queue_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def queue_job(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         self._start_job(records[0].name, now=False)
 
-    def run_job_now(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def run_job_now(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         self._start_job(records[0].name, now=True)
 
     def _start_job(self, name: str, *, now: bool) -> None:
@@ -168,12 +168,12 @@ class Actions(Screen):
             hint=f"Command text the script gets as JOBTUI_COMMAND (may be empty). enter: {verb} · escape: cancel",
             placeholder="command text"), answered)
 
-    def toggle_job(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def toggle_job(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         job = records[0]
         self.engine_call(lambda: engine.set_enabled(job.name, not job.enabled),
                          lambda view: f"{'enabled' if view.enabled else 'disabled'} {view.name}")
 
-    def job_log(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+    def job_log(self, table: RecordTable[Any] | None, records: Sequence[JobView]) -> None:
         self.open_log(records[0].last_run_id)
 
     # --- runs -----------------------------------------------------------------------

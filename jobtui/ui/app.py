@@ -22,6 +22,7 @@ from jobtui.ui.commands import ActionsProvider
 from jobtui.ui.format import describe_error
 from jobtui.ui.keys import Scope, Section, bindings_of
 from jobtui.ui.messages import AgentStarted, Connected, StartFailed
+from jobtui.ui.screens.job_detail import JobDetailScreen
 from jobtui.ui.screens.job_history import JobHistoryScreen
 from jobtui.ui.screens.log import LogScreen
 from jobtui.ui.screens.main import TABLES, MainScreen
@@ -107,6 +108,7 @@ class JobtuiApp(App[None]):
         return [
             Section("Everywhere", Scope.EVERYWHERE, bindings_of(type(self), MainScreen)),
             *(Section(f"{table.title} tab", Scope.TAB, bindings_of(table), table.tab) for table in TABLES),
+            Section("Job details", Scope.POPUP, bindings_of(JobDetailScreen)),
             Section("Log popup", Scope.POPUP, bindings_of(LogScreen)),
             Section("Problems (!)", Scope.POPUP, bindings_of(ProblemsScreen)),
             Section("Job history", Scope.POPUP, bindings_of(JobRunsTable, JobHistoryScreen)),

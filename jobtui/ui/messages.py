@@ -54,6 +54,7 @@ class Op(str, Enum):
     TOGGLE_JOB = "toggle_job"
     JOB_LOG = "job_log"
     JOB_HISTORY = "job_history"
+    JOB_DETAIL = "job_detail"
     RUN_LOG = "run_log"
     REMOVE_RUNS = "remove_runs"
     RETRY = "retry"

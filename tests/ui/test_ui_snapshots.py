@@ -152,6 +152,10 @@ class TestPopups:
         assert snap_compare(snap_app, terminal_size=size, run_before=keys("x"))
 
     @SIZES
+    def test_job_detail(self, snap_compare, snap_app, size) -> None:
+        assert snap_compare(snap_app, terminal_size=size, run_before=keys("enter"))
+
+    @SIZES
     def test_problems(self, snap_compare, snap_app, size) -> None:
         from jobtui.engine.problems import ProblemKind, record_problem
 

@@ -204,6 +204,8 @@ class JobView:
     """The schedules in words (``At 02:30; Every minute``)."""
     missed: int = 0
     """Fires missed in the last day (no agent ran, misfire policy skipped them)."""
+    source: str | None = None
+    """The job file it was loaded from (edits elsewhere last until that file changes), if any."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], **summary: Any) -> JobView:
@@ -230,6 +232,7 @@ class JobView:
             report_on=ReportOn(row["report_on"]),
             hook=row["hook"],
             enabled=bool(row["enabled"]),
+            source=row.get("source"),
             **summary,
         )
 
@@ -265,6 +268,7 @@ class JobView:
             "report_on": self.report_on.value,
             "hook": self.hook,
             "enabled": self.enabled,
+            "source": self.source,
             "last_status": self.last_status.value if self.last_status else None,
             "last_run": self.last_run_id,
             "last_run_at": iso(self.last_run_at),

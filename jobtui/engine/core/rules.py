@@ -27,6 +27,8 @@ E = TypeVar("E", bound=Enum)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 QUEUE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAIL_RE = re.compile(r"^[^@\s<>,;\"()\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$")
+"""A plain ``local@domain`` address: what a report may be mailed to (no display names, no lists)."""
 
 PRIORITY_LIMIT = 1000  # |priority| of a job or a run; higher runs first
 MAX_RETRIES = 100  # new attempts a job may ask for after a failure
@@ -126,6 +128,18 @@ def event_name(event: Any) -> str:
 
 
 # --- numbers of jobs, runs and queues ---------------------------------------------------
+
+
+def mail_address(value: Any, field: str = "report_to") -> str:
+    """A report recipient: one plain ``local@domain`` address.
+
+    Raises:
+        UserError: anything else (a name, a list in one entry, a header break).
+    """
+    text = str(value).strip()
+    if len(text) > 254 or not MAIL_RE.match(text) or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise UserError(f"{field} {text!r}: expected a mail address like ops@example.com", field)
+    return text
 
 
 def priority(value: Any) -> int | None:

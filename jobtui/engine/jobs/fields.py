@@ -130,7 +130,9 @@ def _schedules(value: Any) -> list[dict[str, Any]]:
     return result
 
 
-def _strings(key: str) -> Callable[[Any], str]:
+def _strings(key: str, each: Callable[[str], str] = lambda text: text) -> Callable[[Any], str]:
+    """A list of texts (one text is a list of one), each non-empty and passed through ``each``."""
+
     def clean(value: Any) -> str:
         if value is None or value == "":
             return "[]"
@@ -142,7 +144,7 @@ def _strings(key: str) -> Callable[[Any], str]:
             text = item.strip()
             if not text:
                 raise UserError(f"{key}: empty entry", key)
-            out.append(text)
+            out.append(each(text))
         return json.dumps(out)
 
     return clean
@@ -170,7 +172,7 @@ _CLEANERS: Mapping[str, Callable[[Any], Any]] = MappingProxyType({
     "schedules": lambda value: json.dumps(_schedules(value)),
     "triggers": _strings("triggers"),
     "watch": _strings("watch"),
-    "report_to": _strings("report_to"),
+    "report_to": _strings("report_to", rules.mail_address),
     "queue": rules.queue_name,
     "priority": _or_default("priority", rules.priority),
     "timeout": rules.timeout,

@@ -8,8 +8,6 @@ refuses; a refused field's message is shown under the field the error names
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -22,106 +20,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from jobtui import engine
-from jobtui.engine import JOB_DEFAULTS, JobView, Level
-from jobtui.errors import JobtuiError
+from jobtui.engine import JOB_DEFAULTS, JobView
 from jobtui.text import inert
 from jobtui.ui.dialogs.confirm import ConfirmScreen
-from jobtui.ui.format import local_zone
+from jobtui.ui.dialogs.job_fields import (
+    CHOICE_FIELDS,
+    GROUPS,
+    TEXT_FIELDS,
+    Field,
+    check_field,
+    choice_words,
+    fields_for_engine,
+    form_values,
+    schedule_note,
+)
 from jobtui.ui.workers import Done, Failed, call_engine
 
 CHECK_DELAY = 0.3  # seconds of typing pause before a field is checked
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One text field of the form."""
-
-    key: str
-    label: str
-    placeholder: str = ""
-
-
-FIELDS = (
-    Field("name", "Name", "letters, digits, '.', '_', '-'"),
-    Field("description", "About", "what it does"),
-    Field("command", "Command", "path/to/script.py --flag"),
-    Field("workdir", "Workdir", "folder it runs in (optional)"),
-    Field("schedules", "Cron", "0 2 * * *   (several: separate with ;)"),
-    Field("params", "Params", '{"key": "value"}'),
-    Field("queue", "Queue", "default"),
-    Field("domain", "Domain", "ops, data, ..."),
-    Field("priority", "Priority", "0"),
-    Field("timeout", "Timeout", "seconds (empty: none)"),
-    Field("retries", "Retries", "0"),
-)
-
-def split_schedules(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
-
-
-def check_field(key: str, value: str, values: dict[str, str], adding: bool) -> str | None:
-    """The engine's complaint about one field, or None (runs in a worker: may touch files)."""
-    try:
-        if key == "name":
-            if not adding:
-                return None
-            name = engine.rules.job_name(value)
-            try:
-                engine.get_job(name)
-            except JobtuiError:
-                return None
-            return f"job {name!r} already exists"
-        if key == "command":
-            if not value.strip():
-                return "command: empty"
-            workdir = values.get("workdir") or None
-            if workdir and check_field("workdir", workdir, values, adding) is not None:
-                # the workdir's own line says what is wrong with it; a command
-                # relative to that folder cannot be checked until it is fixed
-                if not value.strip().startswith("/"):
-                    return None
-                workdir = None
-            engine.clean_fields({"command": value, "workdir": workdir})
-        elif key == "schedules":
-            engine.clean_fields({"schedules": split_schedules(value)})
-        elif key == "params":
-            engine.rules.params(value)
-        elif key == "workdir":
-            engine.clean_fields({"workdir": value or None})
-        elif key in ("queue", "priority", "timeout", "retries", "domain", "description"):
-            engine.clean_fields({key: value})
-    except JobtuiError as error:
-        return str(error)
-    return None
-
-
-def schedule_note(value: str) -> str:
-    """Valid schedules in words with the zone each runs in (``At 02:00 · local time, CET``)."""
-    parts = split_schedules(value)
-    if not parts:
-        return f"no schedule · zone: local time ({local_zone()}) unless cron@Zone"
-    cleaned = json.loads(engine.clean_fields({"schedules": parts})["schedules"])
-    local = local_zone()
-    return "; ".join(f"{engine.describe(s['cron'])} · {s.get('tz') or f'local time, {local}'}" for s in cleaned)
-
-
-def form_values(job: JobView | None) -> dict[str, str]:
-    """The text fields' initial values for a job (a new one's: the defaults worth showing)."""
-    if job is None:
-        return {key: str(JOB_DEFAULTS[key]) for key in ("queue", "priority", "retries")}
-    return {
-        "name": job.name,
-        "description": job.description,
-        "command": job.command,
-        "workdir": job.workdir or "",
-        "schedules": "; ".join(s.cron + (f"@{s.tz}" if s.tz else "") for s in job.schedules),
-        "params": json.dumps(job.params) if job.params else "",
-        "queue": job.queue,
-        "domain": job.domain,
-        "priority": str(job.priority),
-        "timeout": "" if job.timeout is None else f"{job.timeout:g}",
-        "retries": str(job.retries),
-    }
 
 
 class JobFormScreen(ModalScreen[JobView | None]):
@@ -137,6 +52,8 @@ class JobFormScreen(ModalScreen[JobView | None]):
     JobFormScreen #form-foot { height: auto; dock: bottom; }
     JobFormScreen VerticalScroll { height: auto; max-height: 100%; }
     JobFormScreen .row { height: 1; }
+    JobFormScreen .group { height: 1; text-style: bold; color: $accent; }
+    JobFormScreen #form-source { color: $warning; height: auto; width: 100%; }
     JobFormScreen .row > Label { width: 10; color: $foreground-muted; }
     JobFormScreen .row > Input { width: 1fr; }
     JobFormScreen .row > Input:disabled { color: $text-disabled; text-style: dim italic; }
@@ -163,7 +80,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
         self.job = job
         self.adding = job is None
         self._check_timers: dict[str, Any] = {}
-        self._opened_state: tuple[dict[str, str], Any, bool] | None = None
+        self._opened_state: tuple[dict[str, str], bool] | None = None
 
     def compose(self) -> ComposeResult:
         values = form_values(self.job)
@@ -179,31 +96,36 @@ class JobFormScreen(ModalScreen[JobView | None]):
                     yield Button("Save", variant="primary", id="save", compact=True)
                     yield Button("Cancel", id="cancel", compact=True)
             with VerticalScroll(can_focus=False):  # each field scrolls itself into view
-                for field in FIELDS:
-                    read_only = field.key == "name" and not self.adding
-                    with Horizontal(classes="row"):
-                        yield Label(field.label)
-                        # no select-all on focus: the first key typed must not wipe the value
-                        yield Input(value=values.get(field.key, ""), placeholder=field.placeholder,
-                                    id=f"field-{field.key}", compact=True, select_on_focus=False,
-                                    disabled=read_only)
-                        if read_only:
-                            yield Label("read-only: names cannot change", classes="read-only")
-                    yield Label("", id=f"error-{field.key}", classes="field-error")
-                    if field.key == "schedules":
-                        yield Label("", id="note-schedules", classes="field-note")
-                with Horizontal(classes="row"):
-                    yield Label("Log level")
-                    level = self.job.log_level if self.job else JOB_DEFAULTS["log_level"]
-                    yield Select([(lv.name.lower(), lv.name.lower()) for lv in Level],
-                                 value=level.name.lower(), allow_blank=False, compact=True,
-                                 id="field-log_level")
-                yield Label("", id="error-log_level", classes="field-error")
+                if self.job is not None and self.job.source:
+                    yield Label(Text(f"loaded from {inert(self.job.source)}: in a job-files folder, that file's "
+                                     "next change replaces what you save here"), id="form-source")
+                for group in GROUPS:
+                    yield Label(group.title, classes="group")
+                    for field in group.fields:
+                        yield from self._field(field, values)
                 with Horizontal(classes="row"):
                     yield Label("Enabled")
-                    yield Checkbox("scheduled and triggered",
+                    yield Checkbox("scheduled, notified and watched",
                                    value=self.job.enabled if self.job else JOB_DEFAULTS["enabled"],
                                    compact=True, id="field-enabled")
+
+    def _field(self, field: Field, values: dict[str, str]) -> ComposeResult:
+        """One field's row, with the line its problem (and, for schedules, their words) shows on."""
+        read_only = field.key == "name" and not self.adding
+        with Horizontal(classes="row"):
+            yield Label(field.label)
+            if field.choices is not None:
+                yield Select(choice_words(field), value=values[field.key], allow_blank=False, compact=True,
+                             id=f"field-{field.key}")
+            else:
+                # no select-all on focus: the first key typed must not wipe the value
+                yield Input(value=values.get(field.key, ""), placeholder=field.placeholder, id=f"field-{field.key}",
+                            compact=True, select_on_focus=False, disabled=read_only)
+            if read_only:
+                yield Label("read-only: names cannot change", classes="read-only")
+        yield Label("", id=f"error-{field.key}", classes="field-error")
+        if field.key == "schedules":
+            yield Label("", id="note-schedules", classes="field-note")
 
     def on_mount(self) -> None:
         self._opened_state = self.state()
@@ -220,13 +142,13 @@ class JobFormScreen(ModalScreen[JobView | None]):
     # --- values -----------------------------------------------------------------------
 
     def values(self) -> dict[str, str]:
-        """Every text field's current value."""
-        return {f.key: self.query_one(f"#field-{f.key}", Input).value for f in FIELDS}
+        """Every field's current text (a choice's word)."""
+        values = {f.key: self.query_one(f"#field-{f.key}", Input).value for f in TEXT_FIELDS}
+        return values | {f.key: str(self.query_one(f"#field-{f.key}", Select).value) for f in CHOICE_FIELDS}
 
-    def state(self) -> tuple[dict[str, str], Any, bool]:
+    def state(self) -> tuple[dict[str, str], bool]:
         """Everything the operator can change, to tell whether anything was."""
-        return (self.values(), self.query_one("#field-log_level", Select).value,
-                self.query_one("#field-enabled", Checkbox).value)
+        return (self.values(), self.query_one("#field-enabled", Checkbox).value)
 
     @property
     def changed(self) -> bool:
@@ -234,21 +156,7 @@ class JobFormScreen(ModalScreen[JobView | None]):
         return self.state() != self._opened_state
 
     def fields_for_engine(self) -> dict[str, Any]:
-        values = self.values()
-        fields: dict[str, Any] = {
-            "description": values["description"],
-            "workdir": values["workdir"].strip() or None,
-            "schedules": split_schedules(values["schedules"]),
-            "params": values["params"].strip() or {},
-            "queue": values["queue"],
-            "domain": values["domain"],
-            "priority": values["priority"],
-            "timeout": values["timeout"],
-            "retries": values["retries"],
-            "log_level": str(self.query_one("#field-log_level", Select).value),
-            "enabled": self.query_one("#field-enabled", Checkbox).value,
-        }
-        return fields
+        return fields_for_engine(self.values(), self.query_one("#field-enabled", Checkbox).value)
 
     # --- inline checks ----------------------------------------------------------------
 
@@ -259,8 +167,9 @@ class JobFormScreen(ModalScreen[JobView | None]):
         if not key:
             return
         self._check_later(key)
-        if key == "workdir":  # the command's path depends on it
+        if key == "workdir":  # the command's and the hook's paths depend on it
             self._check_later("command")
+            self._check_later("hook")
 
     def _check_later(self, key: str) -> None:
         """Check a field once typing pauses (a newer change restarts the wait)."""
@@ -292,7 +201,8 @@ class JobFormScreen(ModalScreen[JobView | None]):
         if not self.is_mounted:
             return  # the form was closed while the check ran
         now = self.values()
-        if now.get(key) != values.get(key) or (key == "command" and now.get("workdir") != values.get("workdir")):
+        moved = key in ("command", "hook") and now.get("workdir") != values.get("workdir")
+        if now.get(key) != values.get(key) or moved:
             return
         self.show_error(key, problem)
         if key == "schedules":

@@ -29,6 +29,7 @@ from jobtui.ui.format import status_text
 from jobtui.ui.messages import DataLoaded, Op, RefreshFailed, Tab, TabData
 from jobtui.ui.refresh import PAGE, Load, ReadMode, Request, serve, shown_version
 from jobtui.ui.screens.help import HelpScreen
+from jobtui.ui.screens.job_detail import JobDetailScreen
 from jobtui.ui.screens.job_history import JobHistoryScreen
 from jobtui.ui.screens.problems import ProblemsScreen
 from jobtui.ui.widgets.bars import AgentBar, FilterBar, KeyBar
@@ -130,10 +131,13 @@ class MainScreen(Actions):
         return self.query_one(f"#{Tab(tab or self.active_tab).value}-table", RecordTable)
 
     def handlers(self) -> Mapping[Op, Handler]:
-        return {**super().handlers(), Op.JOB_HISTORY: self.job_history}
+        return {**super().handlers(), Op.JOB_HISTORY: self.job_history, Op.JOB_DETAIL: self.job_detail}
 
     def job_history(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
         self.app.push_screen(JobHistoryScreen(records[0].name), lambda _: self.refresh_data(force=True))
+
+    def job_detail(self, table: RecordTable[Any], records: Sequence[JobView]) -> None:
+        self.app.push_screen(JobDetailScreen(records[0]), lambda _: self.refresh_data(force=True))
 
     def on_mount(self) -> None:
         self.query_one(ContentTabs).can_focus = False  # 1-5 switch tabs; focus stays on tables

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +22,8 @@ class Column:
     width: int | None = None
     flex: bool = False
     """Takes the room a wide terminal leaves (a feedback text)."""
+    shorten: Callable[[str], str] | None = None
+    """How a cell too long for the column is cut before the ellipsis (a command: its folder first)."""
 
     @property
     def cells(self) -> int:

@@ -318,8 +318,10 @@ class RecordTable(RowCursor, BaseStyleOnce, StaleHideGuard, ScrollView, Generic[
     def _cells_strip(self, texts: Sequence[Text]) -> Strip:
         line = Text(no_wrap=True, end="")
         pad = " " * CELL_PADDING
-        for width, text in zip(self._widths, texts):
+        for column, width, text in zip(self.COLUMNS, self._widths, texts):
             piece = text.copy()
+            if column.shorten is not None and piece.cell_len > width:
+                piece = Text(column.shorten(piece.plain), style=piece.style)
             piece.truncate(width, overflow="ellipsis", pad=True)
             line.append(pad)
             line.append_text(piece)

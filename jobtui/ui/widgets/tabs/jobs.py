@@ -7,7 +7,7 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from jobtui.engine import JobView, RunState
-from jobtui.text import age, inert, until
+from jobtui.text import age, inert, one_line, until
 from jobtui.ui.format import (
     STATUS_CLASS,
     missed_mark,
@@ -43,9 +43,10 @@ class JobsTable(RecordTable[JobView]):
         Column("schedule", "schedule", 24),
         Column("cron", "cron", 13),
         Column("durations", "durations", 12),
-        Column("command", "command", 20, flex=True),
+        Column("command", "command", 20, flex=True, shorten=short_command),  # whole where it fits
         Column("queue", "queue", 8),
         Column("domain", "domain", 8),
+        Column("about", "about", 20, flex=True),
     )
     SORTS = ("name", "queue", "domain")
 
@@ -58,6 +59,8 @@ class JobsTable(RecordTable[JobView]):
         op("p", Op.TOGGLE_JOB, "On/off", "jobs.toggle", help="Enable or disable the job"),
         op("l", Op.JOB_LOG, "Log", "jobs.log", help="Log of the job's last run"),
         op("h", Op.JOB_HISTORY, "History", "jobs.history", help="Latest executions of the job"),
+        op("enter", Op.JOB_DETAIL, "Details", "jobs.detail", show=False,
+           help="Every setting of the job, how it stands, its keys"),
     ]
     """Keys of the Jobs tab; ids (``jobs.*``) let the config file remap them."""
 
@@ -86,7 +89,8 @@ class JobsTable(RecordTable[JobView]):
             (inert(record.schedule_text), dim),
             (inert(record.cron), dim),
             (sparkline(record.durations), "accent"),
-            (inert(short_command(record.command)), dim),
+            (inert(record.command), dim),
             (inert(record.queue), dim),
             (inert(record.domain), dim),
+            (one_line(record.description), dim),
         )
